@@ -23,6 +23,7 @@ class Edit:
     start: int
     end: int
     text: bytes
+    path: str = ""  # another file of the package; "" means the finding's own file
 
 
 @dataclass(frozen=True)
