@@ -138,7 +138,8 @@ def _check(states: dict[str, _FileState], rules: list[Rule], options: Options) -
     package = Package(str(Path(sources[0].path).parent), sources[0].package_name, sources)
     findings: list[Finding] = []
     for rule in rules:
-        if getattr(rule, "needs_database", True) and not package.uses_database:
+        needs_database = getattr(rule, "needs_database", True)
+        if needs_database and not (package.uses_database or options.analyze_all):
             continue
         for source in sources:
             if source.is_generated and not options.include_generated:

@@ -19,4 +19,5 @@ class Options:
     unsafe_fixes: bool = False
     include_generated: bool = False
     max_passes: int = 8
+    analyze_all: bool = False  # run database rules on packages that import no database API
     rule_ids: frozenset[str] = field(default_factory=frozenset)  # filled by the engine

@@ -1,0 +1,67 @@
+package users
+
+import (
+	"context"
+	"database/sql"
+)
+
+// maybeClose closes the rows on one branch only.
+func maybeClose(ctx context.Context, db *sql.DB, keep bool) (int, error) {
+	rows, err := db.QueryContext(ctx, "SELECT 1 FROM users") // want "rows-close"
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	if !keep {
+		rows.Close()
+	}
+	return n, rows.Err()
+}
+
+// elseCheck keeps the happy path in an else: reported without a fix.
+func elseCheck(ctx context.Context, db *sql.DB) (int, error) {
+	rows, err := db.QueryContext(ctx, "SELECT 1 FROM users") // want "rows-close: .*add `defer rows.Close\(\)` after the error check"
+	if err != nil {
+		return 0, err
+	} else {
+		n := 0
+		for rows.Next() {
+			n++
+		}
+		return n, rows.Err()
+	}
+}
+
+// commentBetween has comments around the error check.
+func commentBetween(ctx context.Context, db *sql.DB) (int, error) {
+	rows, err := db.QueryContext(ctx, "SELECT 1 FROM users") // want "rows-close"
+	// the query may fail when the table is missing
+	if err != nil {
+		return 0, err // give up
+	} // done checking
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	return n, rows.Err()
+}
+
+// breakInLoop is fine: a break inside the loop does not skip the close.
+func breakInLoop(ctx context.Context, db *sql.DB) (int, error) {
+	rows, err := db.QueryContext(ctx, "SELECT 1 FROM users")
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for rows.Next() {
+		n++
+		if n > 10 {
+			break
+		}
+	}
+	rows.Close()
+	return n, rows.Err()
+}
