@@ -11,9 +11,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codemods import suppress
+from codemods import gofmt, suppress
 from codemods.edits import add_imports, merge, splice
-from codemods.model import FileResult, Finding, Safety
+from codemods.model import Edit, FileResult, Finding, Safety
 from codemods.options import LeakfixError, Options
 from codemods.package import Package
 from codemods.rules.base import Rule, RuleContext, all_rules
@@ -102,6 +102,7 @@ class _FileState:
     result: FileResult
     data: bytes
     frozen: bool = False  # a fix broke the syntax: no more edits to this file
+    frozen_findings: set[tuple[str, str]] = field(default_factory=set)  # withheld fixes
     broken_ranges: list[tuple[int, int]] = field(default_factory=list)
 
 
@@ -215,6 +216,8 @@ def _applicable(
         if fix is None or (fix.safety is Safety.UNSAFE and not options.unsafe_fixes):
             continue
         targets = [(e.path or finding.path, e.start) for e in fix.edits]
+        if (finding.rule, finding.message) in states[finding.path].frozen_findings:
+            continue
         if any(
             p not in states or states[p].frozen or _in_broken_function(states[p], o)
             for p, o in targets
@@ -229,7 +232,8 @@ def _apply(
     findings: list[Finding],
     conflicts: list[tuple[Finding, Finding]],
 ) -> bool:
-    """Apply one pass of merged fixes; revert a file whose result has new syntax errors."""
+    """Apply one pass of merged fixes. A file whose result would gain a syntax error or lose
+    its gofmt formatting gets its fixes one by one instead, keeping only the good ones."""
     if not findings:
         return False
     merged = merge(findings)
@@ -238,21 +242,58 @@ def _apply(
     for path in set(merged.edits) | set(merged.imports):
         state = states[path]
         before = state.data
-        after = splice(before, merged.edits.get(path, []))
-        after = add_imports(SourceFile(path, after), merged.imports.get(path, ()))
+        after = _spliced(path, before, merged.edits.get(path, []), merged.imports.get(path, ()))
+        mine = [f for f in merged.applied if _touches(f, path)]
         if after == before:
             continue
-        if count_errors(SourceFile(path, after).root) > count_errors(SourceFile(path, before).root):
-            state.frozen = True
-            state.result.messages.append(
-                "fixes reverted: applying them would introduce a syntax error "
-                f"({', '.join(sorted({f.rule for f in merged.applied if f.path == path}))})"
-            )
+        if _worse(before, after) is not None:
+            after, mine = _one_by_one(state, path, mine)
+        if after == before:
             continue
         state.data = after
         changed = True
-        state.result.applied.extend(f for f in merged.applied if f.path == path)
+        state.result.applied.extend(f for f in mine if f.path == path)
     return changed
+
+
+def _touches(finding: Finding, path: str) -> bool:
+    assert finding.fix is not None
+    return finding.path == path or any(e.path == path for e in finding.fix.edits)
+
+
+def _spliced(path: str, data: bytes, edits: Iterable[Edit], imports: Iterable[str]) -> bytes:
+    return add_imports(SourceFile(path, splice(data, edits)), imports)
+
+
+def _worse(before: bytes, after: bytes) -> str | None:
+    """Why ``after`` is worse than ``before`` (a new syntax error, lost gofmt formatting)."""
+    if count_errors(SourceFile("", after).root) > count_errors(SourceFile("", before).root):
+        return "it would introduce a syntax error"
+    if gofmt.is_formatted(before) and gofmt.is_formatted(after) is False:
+        return "its result would not be gofmt-clean"
+    return None
+
+
+def _one_by_one(
+    state: _FileState, path: str, findings: list[Finding]
+) -> tuple[bytes, list[Finding]]:
+    data = state.data
+    kept = []
+    for finding in findings:
+        assert finding.fix is not None
+        edits = [e for e in finding.fix.edits if (e.path or finding.path) == path]
+        imports = finding.fix.imports if finding.path == path else ()
+        candidate = _spliced(path, data, edits, imports)
+        reason = _worse(data, candidate)
+        if reason is None:
+            data = candidate
+            kept.append(finding)
+            continue
+        state.result.messages.append(
+            f"line {finding.line}: {finding.rule} fix withheld: {reason}"
+        )
+        state.frozen_findings.add((finding.rule, finding.message))
+    return data, kept
 
 
 def _report_conflicts(

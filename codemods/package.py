@@ -7,14 +7,17 @@ variables). Anything else is unknown, and rules never flag what they cannot type
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar
 
 from tree_sitter import Node
 
 from codemods import dbapi
 from codemods.source import FUNCTION_TYPES, SourceFile, text, walk
+
+T = TypeVar("T")
 
 SCOPE_TYPES = (
     "block",
@@ -150,6 +153,10 @@ class Package:
         self.funcs: dict[str, FuncInfo] = {}
         self.methods: dict[tuple[str, str], FuncInfo] = {}
         self.package_vars: dict[str, tuple[Node, SourceFile]] = {}
+        self._param_calls: dict[tuple[str, ...], dict[int, set[int]]] = {}
+        self._types: dict[tuple[str, int, int], str | None] = {}
+        self._memo: dict[str, object] = {}
+        self._lookups: dict[tuple[str, int, str], Decl | None] = {}
         self._collect()
 
     # -- collection --------------------------------------------------------------------------
@@ -292,9 +299,20 @@ class Package:
         return found.pop() if len(found) == 1 else None
 
     def expr_type(self, node: Node | None, source: SourceFile, index: int = 0) -> str | None:
-        """The type of an expression (result ``index`` of a multi-value call)."""
+        """The type of an expression (result ``index`` of a multi-value call), memoized: the
+        same receivers are typed again and again, and chains of selectors would otherwise
+        re-resolve every prefix."""
         if node is None:
             return None
+        key = (source.path, node.id, index)
+        if key in self._types:
+            return self._types[key]
+        self._types[key] = None  # a cycle resolves to "unknown"
+        result = self._expr_type(node, source, index)
+        self._types[key] = result
+        return result
+
+    def _expr_type(self, node: Node, source: SourceFile, index: int) -> str | None:
         node = strip_parens(node)
         if node.type == "identifier":
             decl = self.lookup(text(node), node, source)
@@ -363,6 +381,12 @@ class Package:
 
     def lookup(self, name: str, at: Node, source: SourceFile) -> Decl | None:
         """The declaration of ``name`` visible at ``at`` (innermost first), or None."""
+        key = (source.path, at.id, name)
+        if key not in self._lookups:
+            self._lookups[key] = self._lookup(name, at, source)
+        return self._lookups[key]
+
+    def _lookup(self, name: str, at: Node, source: SourceFile) -> Decl | None:
         child = at
         scope = at.parent
         while scope is not None:
@@ -382,7 +406,7 @@ class Package:
         if scope.type in FUNCTION_TYPES:
             return self._param_decl(name, scope, source)
         if scope.type in ("statement_list", "block", "source_file"):
-            found = None
+            found: Node | None = None
             for stmt in scope.named_children:
                 if stmt.start_byte >= child.start_byte and stmt != child:
                     break
@@ -394,10 +418,9 @@ class Package:
                         return own
                     if stmt.type not in ("if_statement", "for_statement"):
                         break
-                decl = self._statement_decl(name, stmt, source)
-                if decl is not None:
-                    found = decl
-            return found
+                if self._declares(name, stmt):
+                    found = stmt
+            return self._statement_decl(name, found, source) if found is not None else None
         if scope.type in (
             "if_statement",
             "for_statement",
@@ -423,6 +446,22 @@ class Package:
                     if text(ident) == name:
                         return Decl(name, ident, None, scope)
         return None
+
+    def _declares(self, name: str, stmt: Node) -> bool:
+        """Cheap test before typing: does ``stmt`` declare ``name``?"""
+        if stmt.type == "short_var_declaration":
+            left = stmt.child_by_field_name("left")
+            return any(text(i) == name for i in expression_items(left))
+        if stmt.type in ("var_declaration", "const_declaration"):
+            return any(
+                text(n) == name
+                for spec in walk(stmt)
+                if spec.type in ("var_spec", "const_spec")
+                for n in spec.children_by_field_name("name")
+            )
+        if stmt.type == "labeled_statement" and stmt.named_children:
+            return self._declares(name, stmt.named_children[-1])
+        return False
 
     def _param_decl(self, name: str, func: Node, source: SourceFile) -> Decl | None:
         for field_name in ("receiver", "parameters", "result"):
@@ -489,6 +528,12 @@ class Package:
     def is_package_var(self, decl: Decl) -> bool:
         return decl.name in self.package_vars and self.package_vars[decl.name][0] == decl.node
 
+    def memo(self, key: str, compute: Callable[[Package], T]) -> T:
+        """A package-wide fact computed once per pass (rules run once per file)."""
+        if key not in self._memo:
+            self._memo[key] = compute(self)
+        return self._memo[key]  # type: ignore[no-any-return]
+
     # -- functions --------------------------------------------------------------------------
 
     def function_named(self, name: str) -> FuncInfo | None:
@@ -504,29 +549,57 @@ class Package:
             return self.methods.get((receiver_type[6:], name))
         return None
 
-    @cached_property
-    def closing_params(self) -> dict[int, set[int]]:
-        """Function node id -> indices of parameters the function closes (``p.Close()``)."""
+    def param_calls(self, methods: tuple[str, ...]) -> dict[int, set[int]]:
+        """Function node id -> indices of parameters on which the function calls one of
+        ``methods`` (``p.Close()``, ``p.Err()``), directly or through another such function."""
+        key = tuple(sorted(methods))
+        if key not in self._param_calls:
+            self._param_calls[key] = self._compute_param_calls(set(methods))
+        return self._param_calls[key]
+
+    def _compute_param_calls(self, methods: set[str]) -> dict[int, set[int]]:
         result: dict[int, set[int]] = {}
-        for info in [*self.funcs.values(), *self.methods.values()]:
-            body = function_body(info.node)
-            if body is None:
-                continue
-            closed = set()
-            for node in walk(body):
-                if node.type != "call_expression":
-                    continue
-                receiver, name, _ = call_parts(node)
-                if name in ("Close", "Release") and receiver is not None:
-                    if text(receiver) in info.param_names:
-                        closed.add(info.param_names.index(text(receiver)))
-            if closed:
-                result[info.node.id] = closed
+        infos = [*self.funcs.values(), *self.methods.values()]
+        for _ in range(3):  # helpers calling helpers: a few rounds reach a fixed point
+            changed = False
+            for info in infos:
+                found = self._params_called(info, methods, result)
+                if found - result.get(info.node.id, set()):
+                    result[info.node.id] = result.get(info.node.id, set()) | found
+                    changed = True
+            if not changed:
+                break
         return result
 
-    def closes_argument(self, call: Node, index: int, source: SourceFile) -> bool:
+    def _params_called(
+        self, info: FuncInfo, methods: set[str], known: dict[int, set[int]]
+    ) -> set[int]:
+        body = function_body(info.node)
+        if body is None:
+            return set()
+        found = set()
+        for node in walk(body):
+            if node.type != "call_expression":
+                continue
+            receiver, name, args = call_parts(node)
+            if name in methods and receiver is not None and text(receiver) in info.param_names:
+                found.add(info.param_names.index(text(receiver)))
+            callee = self.callee_info(node, info.source) if args is not None else None
+            if callee is None or args is None:
+                continue
+            for index in known.get(callee.node.id, set()):
+                items = [a for a in args.named_children if a.type != "comment"]
+                if index < len(items) and text(items[index]) in info.param_names:
+                    found.add(info.param_names.index(text(items[index])))
+        return found
+
+    def calls_on_argument(
+        self, call: Node, index: int, source: SourceFile, methods: tuple[str, ...]
+    ) -> bool:
+        """Whether the package function called by ``call`` calls ``methods`` on argument
+        ``index``."""
         info = self.callee_info(call, source)
-        return info is not None and index in self.closing_params.get(info.node.id, set())
+        return info is not None and index in self.param_calls(methods).get(info.node.id, set())
 
     def main_function(self) -> FuncInfo | None:
         return self.funcs.get("main") if self.name == "main" else None

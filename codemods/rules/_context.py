@@ -25,7 +25,7 @@ class DbCall:
 
 def db_calls(package: Package, source: SourceFile) -> Iterator[DbCall]:
     """Every call of a known database method on a known handle."""
-    for call in _calls(source.root):
+    for call in source.nodes("call_expression"):
         receiver, name, _ = call_parts(call)
         if receiver is None or not name:
             continue
@@ -35,15 +35,6 @@ def db_calls(package: Package, source: SourceFile) -> Iterator[DbCall]:
         method = dbapi.method(handle, name)
         if handle is not None and method is not None:
             yield DbCall(call, receiver, name, method, handle)
-
-
-def _calls(root: Node) -> Iterator[Node]:
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.type == "call_expression":
-            yield node
-        stack.extend(reversed(node.children))
 
 
 def _visible_names(at: Node) -> Iterator[tuple[str, Node]]:
@@ -104,6 +95,8 @@ def context_in_reach(package: Package, source: SourceFile, at: Node) -> str | No
     request's context from an Echo context or an *http.Request."""
     fallback = None
     seen: set[str] = set()
+    if _started_as_goroutine(at):
+        return None  # `go db.Exec(...)`: the request may be over before the query runs
     for name, ident in _visible_names(at):
         if name in seen or name == "_":
             continue
@@ -121,12 +114,25 @@ def context_in_reach(package: Package, source: SourceFile, at: Node) -> str | No
     return fallback
 
 
+def _started_as_goroutine(call: Node) -> bool:
+    parent = call.parent
+    return parent is not None and parent.type == "go_statement"
+
+
+def background_variable(package: Package, source: SourceFile, arg: Node) -> bool:
+    """An identifier declared as ``x := context.Background()`` (or TODO)."""
+    if arg.type != "identifier":
+        return False
+    decl = package.lookup(text(arg), arg, source)
+    return decl is not None and _derived_from_background(decl.statement, source)
+
+
 def _derived_from_background(stmt: Node | None, source: SourceFile) -> bool:
     """`ctx := context.Background()`: a context in name only (query-timeout's business)."""
     if stmt is None or stmt.type != "short_var_declaration":
         return False
     right = expression_items(stmt.child_by_field_name("right"))
-    return len(right) == 1 and is_background(right[0], package_name="context")
+    return len(right) == 1 and is_background(right[0], context_import_name_of(source))
 
 
 def is_background(node: Node, package_name: str = "context") -> bool:
@@ -139,3 +145,10 @@ def is_background(node: Node, package_name: str = "context") -> bool:
 
 def context_import_name(package: Package, source: SourceFile) -> str:
     return package.facts[source.path].name_for("context") or "context"
+
+
+def context_import_name_of(source: SourceFile) -> str:
+    """The file's name for package context, read from its import lines."""
+    from codemods.package import FileFacts
+
+    return FileFacts(source).name_for("context") or "context"

@@ -75,11 +75,28 @@ def line_insert_after(source: SourceFile, anchor: Node, lines: list[str]) -> Edi
 
 
 def line_insert_before(source: SourceFile, anchor: Node, lines: list[str]) -> Edit:
-    """Insert ``lines`` before the line where ``anchor`` starts, indented like it."""
+    """Insert ``lines`` before the line where ``anchor`` starts (above the comment lines that
+    belong to it), indented like it."""
     indent = source.indent_at(anchor.start_byte)
-    start = source.line_start(anchor.start_byte)
+    start = source.line_start(leading_comment_start(source, anchor))
     body = b"".join(indent + line.encode() + source.newline for line in lines)
     return Edit(start, start, body)
+
+
+def leading_comment_start(source: SourceFile, stmt: Node) -> int:
+    """Where the comment block directly above ``stmt`` (no blank line between) starts."""
+    start = stmt.start_byte
+    previous = stmt.prev_sibling
+    if previous is None and stmt.parent is not None and stmt.parent.type == "statement_list":
+        previous = stmt.parent.prev_sibling  # a block's first comments sit outside the list
+    while previous is not None and previous.type == "comment":
+        if not starts_own_line(source, previous):
+            break
+        if source.line_of(start) - source.line_of(previous.end_byte) != 1:
+            break
+        start = previous.start_byte
+        previous = previous.prev_sibling
+    return start
 
 
 def replace_node(node: Node, new_text: str) -> Edit:
@@ -117,6 +134,8 @@ def binding_of(call: Node) -> Binding | None:
     right = call.parent
     if right is None or right.type != "expression_list" or len(right.named_children) != 1:
         return None
+    if right.parent is not None and right.parent.type == "var_spec":
+        return _var_binding(call, right.parent)
     stmt = right.parent
     if stmt is None or stmt.type not in ("short_var_declaration", "assignment_statement"):
         return None
@@ -131,6 +150,21 @@ def binding_of(call: Node) -> Binding | None:
         names=tuple(text(t) if t.type == "identifier" else "" for t in targets),
         targets=targets,
         declares=stmt.type == "short_var_declaration",
+    )
+
+
+def _var_binding(call: Node, spec: Node) -> Binding | None:
+    """``var rows, err = db.Query(...)`` inside a function: one spec, one call."""
+    stmt = spec.parent
+    if stmt is None or stmt.type != "var_declaration" or len(stmt.named_children) != 1:
+        return None
+    names = tuple(spec.children_by_field_name("name"))
+    return Binding(
+        statement=stmt,
+        call=call,
+        names=tuple(text(n) for n in names),
+        targets=names,
+        declares=True,
     )
 
 
@@ -153,15 +187,27 @@ class Usage:
 
 
 def _deferred_or_closure(node: Node, func: Node) -> str:
-    """'defer' when a defer statement runs ``node``; 'closure' inside another func literal."""
+    """How ``node`` runs relative to ``func``: 'defer' when a defer statement runs it, 'go' in
+    a goroutine, 'closure' in a function literal that may run later, '' inline (including
+    literals called on the spot)."""
     current = node.parent
     while current is not None and current != func:
         if current.type == "defer_statement":
             return "defer"
-        if current.type == "func_literal":
+        if current.type == "go_statement":
+            return "go"
+        if current.type == "func_literal" and not _called_on_the_spot(current):
             return "closure"
         current = current.parent
     return ""
+
+
+def _called_on_the_spot(literal: Node) -> bool:
+    """``func() { ... }()`` (not under go/defer, which the caller checks first)."""
+    parent = literal.parent
+    return parent is not None and parent.type == "call_expression" and (
+        parent.child_by_field_name("function") == literal
+    )
 
 
 def usage_of(
@@ -172,8 +218,13 @@ def usage_of(
     func: Node,
     close_methods: tuple[str, ...] = ("Close",),
     consumers: frozenset[str] = frozenset(),
+    closures_escape: bool = True,
 ) -> Usage:
-    """Classify every use of the resource ``decl`` in ``func`` after ``start``."""
+    """Classify every use of the resource ``decl`` in ``func`` after ``start``.
+
+    With ``closures_escape`` a method call from a goroutine or a stored closure counts as an
+    escape (it may run after the function returned); rules that only look for a call (Err)
+    turn it off."""
     usage = Usage()
     body = func.child_by_field_name("body")
     if body is None:
@@ -186,7 +237,7 @@ def usage_of(
         found = package.lookup(decl.name, ident, source)
         if found is None or found.node != decl.node:
             continue
-        _classify(package, source, ident, func, usage, close_methods, consumers)
+        _classify(package, source, ident, func, usage, close_methods, consumers, closures_escape)
     return usage
 
 
@@ -198,6 +249,7 @@ def _classify(
     usage: Usage,
     close_methods: tuple[str, ...],
     consumers: frozenset[str],
+    closures_escape: bool,
 ) -> None:
     parent = ident.parent
     assert parent is not None
@@ -209,17 +261,20 @@ def _classify(
             usage.escapes = True  # a method value such as rows.Close passed around
         elif method in close_methods:
             if where:
-                usage.deferred = True
+                usage.deferred = True  # deferred, or owned by the goroutine/closure that closes
             else:
                 usage.closes.append(call)
+        elif where in ("go", "closure") and closures_escape:
+            usage.escapes = True  # a goroutine or a later call may use it after we return
         else:
             usage.methods.add(method)
         return
     if parent.type == "argument_list" and parent.parent is not None:
         call = parent.parent
-        index = [c.id for c in parent.named_children].index(ident.id)
+        arguments = [c for c in parent.named_children if c.type != "comment"]
+        index = [c.id for c in arguments].index(ident.id)
         _, callee, _ = call_parts(call)
-        if package.closes_argument(call, index, source) or callee in consumers:
+        if package.calls_on_argument(call, index, source, close_methods) or callee in consumers:
             if where:
                 usage.deferred = True
             else:
@@ -249,6 +304,8 @@ def exits_between(start: Node, end_offset: int, func: Node) -> bool:
             continue
         if node.type == "return_statement" or node.type == "goto_statement":
             return True
+        if node.type == "call_expression" and text(node.child_by_field_name("function")) == "panic":
+            return True  # recovered panics (Echo's Recover middleware) leak too
         if node.type in ("break_statement", "continue_statement") and not _jump_stays_inside(
             node, start, end_offset
         ):
@@ -324,7 +381,7 @@ def resource_bindings(
 
     Yields (call, handle receiver, method name).
     """
-    for call in calls_in(source.root):
+    for call in source.nodes("call_expression"):
         receiver, name, _ = call_parts(call)
         if name not in methods or receiver is None:
             continue

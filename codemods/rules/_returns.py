@@ -40,6 +40,9 @@ def zero_value(package: Package, source: SourceFile, type_node: Node) -> str | N
     if type_node.type in _NIL_KINDS:
         return "nil"
     if type_node.type == "qualified_type":
+        # Struct types of the standard library whose zero value is spelled T{}.
+        if text(type_node).split(".")[-1] in ("Time", "NullString", "NullInt64", "NullTime"):
+            return f"{text(type_node)}{{}}"
         return None
     if type_node.type != "type_identifier":
         return None

@@ -108,17 +108,30 @@ class QueryTimeout(Rule):
         wrappers: list[_Wrapper] = []
         context_name = _context.context_import_name(ctx.package, ctx.source)
         for call in _context.db_calls(ctx.package, ctx.source):
-            background = self._background_argument(call, context_name)
+            if _in_init(call.call):
+                continue  # runs once before the service takes traffic (the seed's init)
+            background = self._background_argument(ctx, call, context_name)
             if background is None and not self._without_context(ctx, call):
                 continue
             yield self._finding(ctx, call, background, taken_in, wrappers)
 
-    def _background_argument(self, call: _context.DbCall, context_name: str) -> Node | None:
+    def _background_argument(
+        self, ctx: RuleContext, call: _context.DbCall, context_name: str
+    ) -> Node | None:
+        """The context argument when it is context.Background()/TODO() or a variable that
+        holds one."""
         if not call.method.takes_context:
             return None
         args = call.call.child_by_field_name("arguments")
-        first = args.named_children[0] if args is not None and args.named_children else None
-        return first if first is not None and _context.is_background(first, context_name) else None
+        items = [a for a in args.named_children if a.type != "comment"] if args else []
+        first = items[0] if items else None
+        if first is None:
+            return None
+        if _context.is_background(first, context_name) or _context.background_variable(
+            ctx.package, ctx.source, first
+        ):
+            return first
+        return None
 
     def _without_context(self, ctx: RuleContext, call: _context.DbCall) -> bool:
         return (
@@ -135,7 +148,7 @@ class QueryTimeout(Rule):
         taken_in: dict[int, set[str]],
         wrappers: list[_Wrapper],
     ) -> Finding:
-        what = f"on {text(background)}" if background is not None else "without a context"
+        what = f"on {self._describe(ctx, background)}" if background is not None else "without a context"
         message = f"{call.method_name} {what} has no deadline: wrap it in context.WithTimeout"
         blocker = self._fix_blocker(call)
         if blocker:
@@ -173,7 +186,7 @@ class QueryTimeout(Rule):
         if background is not None:
             edits.append(_flow.replace_node(background, ctx_name))
         else:
-            edits.extend(context_call_edits(call, ctx_name))
+            edits.extend(context_call_edits(ctx.source, call, ctx_name))
         safety = Safety.SAFE if ctx.options.timeout_configured else Safety.UNSAFE
         fix = self.make_fix(
             f"Wrap in `context.WithTimeout(..., {duration})`",
@@ -183,12 +196,25 @@ class QueryTimeout(Rule):
         )
         return self.finding(ctx, call.call, message, fix)
 
+    def _describe(self, ctx: RuleContext, background: Node) -> str:
+        if background.type == "identifier":
+            decl = ctx.package.lookup(text(background), background, ctx.source)
+            if decl is not None and decl.statement is not None:
+                right = decl.statement.child_by_field_name("right")
+                return f"{text(background)} ({text(right)})"
+        return text(background)
+
     def _fix_blocker(self, call: _context.DbCall) -> str:
         """Why no fix can be offered, or ""."""
         func = enclosing_function(call.call)
         stmt = _flow.statement_of(call.call)
         if func is None or stmt is None or not _flow.starts_own_line_node(stmt):
             return "not inside a function body"
+        if call.call.parent is not None and call.call.parent.type in (
+            "go_statement",
+            "defer_statement",
+        ):
+            return "it runs after the function moves on: give it its own context where it runs"
         if _flow.inside_loop(stmt, func) or _in_loop_header(call.call, func):
             return "inside a loop: a deferred cancel would wait for the function to return"
         if call.method.results and call.method.results[0] in _BOUND_TO_CONTEXT:
@@ -231,6 +257,15 @@ class _Wrapper:
             and stmt.start_byte >= self.statement.start_byte
             and enclosing_function(stmt) == enclosing_function(self.statement)
         )
+
+
+def _in_init(node: Node) -> bool:
+    func = _flow.outermost_function(node)
+    return (
+        func is not None
+        and func.type == "function_declaration"
+        and text(func.child_by_field_name("name")) == "init"
+    )
 
 
 def _in_loop_header(node: Node, func: Node) -> bool:

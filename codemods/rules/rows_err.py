@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from tree_sitter import Node
 
 from codemods import dbapi
-from codemods.model import Finding, Safety
+from codemods.model import Edit, Finding, Safety
 from codemods.package import call_parts, enclosing_function
 from codemods.rules import _flow, _returns
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
@@ -142,12 +142,12 @@ class RowsErr(Rule):
 
     def _loops(self, ctx: RuleContext) -> Iterator[tuple[Node, Node]]:
         """(for/if statement, rows identifier) for each `for rows.Next()` / `if rows.Next()`."""
-        for node in walk(ctx.source.root):
-            if node.type not in ("for_statement", "if_statement"):
-                continue
+        for node in ctx.source.nodes("for_statement", "if_statement"):
             cond = node.child_by_field_name("condition")
             if cond is None:
                 cond = next((c for c in node.named_children if c.type == "call_expression"), None)
+            if cond is not None and node.type == "if_statement" and cond.type == "unary_expression":
+                cond = cond.child_by_field_name("operand")  # if !rows.Next() { not found }
             if cond is None or cond.type != "call_expression":
                 continue
             receiver, name, args = call_parts(cond)
@@ -166,7 +166,7 @@ class RowsErr(Rule):
             return None
         owner = enclosing_function(decl.node) or func
         usage = _flow.usage_of(
-            package, source, decl, decl.node, owner, close_methods=("Err",)
+            package, source, decl, decl.node, owner, close_methods=("Err",), closures_escape=False
         )
         if usage.deferred or usage.closes or usage.escapes or "Err" in usage.methods:
             return None
@@ -177,9 +177,27 @@ class RowsErr(Rule):
         body = self._handler_lines(ctx, decl.statement, func, loop)
         if body is None:
             return self.finding(ctx, loop, message + " (no way to return the error here)")
-        lines = [f"if err := {name}.Err(); err != nil {{", *body, "}"]
-        edit = _flow.line_insert_after(source, loop, lines)
+        # `err :=` would shadow a result named err, and a copied bare `return` then fails to
+        # compile ("result parameter err not in scope"): assign the result instead.
+        named_err = "err" in {n for n, _ in _returns.results_of(func)}
+        assign = "=" if named_err and any(ln.strip() == "return" for ln in body) else ":="
+        lines = [f"if err {assign} {name}.Err(); err != nil {{", *body, "}"]
+        edit = self._insertion(source, loop, lines)
         return self.finding(ctx, loop, message, self.make_fix(f"Check `{name}.Err()`", [edit]))
+
+    def _insertion(self, source: SourceFile, loop: Node, lines: list[str]) -> Edit:
+        """After the loop; for `if !rows.Next() { ... }` first thing inside the block, where
+        Next has just reported false."""
+        cond = loop.child_by_field_name("condition")
+        block = loop.child_by_field_name("consequence")
+        if loop.type == "if_statement" and cond is not None and cond.type == "unary_expression":
+            if block is not None:
+                indent = source.indent_at(loop.start_byte) + b"\t"
+                end = source.line_end(block.start_byte)
+                nl = source.newline
+                body = b"".join(nl + (indent + ln.encode() if ln else b"") for ln in lines)
+                return Edit(end, end, body)
+        return _flow.line_insert_after(source, loop, lines)
 
     def _handler_lines(
         self, ctx: RuleContext, query_stmt: Node | None, func: Node, loop: Node

@@ -201,7 +201,8 @@ func closePreparedStatements() {
         if _flow.closed_on_every_path(usage, anchor, func, stmt.parent):
             return None
         name = binding.name(0)
-        message = f"prepared statement is never closed: add `defer {name}.Close()`"
+        state = "not closed on every path" if usage.closes else "never closed"
+        message = f"prepared statement is {state}: add `defer {name}.Close()`"
         if stmt.parent is None or stmt.parent.type != "statement_list" or _flow.inside_loop(
             stmt, func
         ):
@@ -214,8 +215,9 @@ func closePreparedStatements() {
     # -- package-level statements ------------------------------------------------------------
 
     def _package_statements(self, ctx: RuleContext) -> Iterator[Finding]:
-        unclosed = unclosed_package_statements(ctx.package)
-        mine = [d for d in unclosed if d.node in _nodes_of(ctx.source)]
+        unclosed = ctx.package.memo("unclosed-statements", unclosed_package_statements)
+        declared_here = ctx.package.package_vars
+        mine = [d for d in unclosed if declared_here[d.name][1] is ctx.source]
         if not mine:
             return
         fix = self._shutdown_fix(ctx.package, [d.name for d in unclosed])
@@ -231,6 +233,12 @@ func closePreparedStatements() {
         main = package.main_function()
         if main is None:
             return " (no main in this package to close it from)"
+        body = main.node.child_by_field_name("body")
+        if _shutdown_statement(main) is None and body is not None and _never_returns(body):
+            return (
+                " (main never returns normally: add a graceful Shutdown, then close the"
+                " statements after it)"
+            )
         if _shutdown_statement(main) is None and _exits_early(main):
             return " (log.Fatal and os.Exit in main skip deferred calls)"
         return ""
@@ -256,8 +264,14 @@ func closePreparedStatements() {
         end = source.line_end(main.node.end_byte)
         edits = [Edit(end, end, (nl + nl + function.rstrip(nl)).encode(), path=source.path)]
         shutdown = _shutdown_statement(main)
-        if shutdown is not None:
+        if shutdown is not None and shutdown.type == "defer_statement":
+            # Deferred calls run last-in first-out: deferring before the Shutdown defer
+            # closes the statements after the server stopped.
+            edit = _flow.line_insert_before(source, shutdown, [f"defer {func_name}()"])
+        elif shutdown is not None:
             edit = _flow.line_insert_after(source, shutdown, [f"{func_name}()"])
+        elif _never_returns(body):
+            return None
         else:
             first = _first_statement(body)
             if first is None:
@@ -268,24 +282,21 @@ func closePreparedStatements() {
         return self.make_fix(title, edits)
 
 
-def _nodes_of(source: SourceFile) -> set[Node]:
-    return {n for n in walk(source.root) if n.type == "identifier"}
-
-
 def unclosed_package_statements(package: Package) -> list[Decl]:
     """Package variables holding prepared statements that nothing in the package closes."""
     candidates: dict[str, Decl] = {}
+    prepared = _assigned_from_prepare(package)
     for name, (node, source) in package.package_vars.items():
         decl = package.lookup(name, node, source)
         if decl is None or decl.node != node:
             continue
-        if decl.type in dbapi.STMTS or _assigned_from_prepare(package, name):
+        if decl.type in dbapi.STMTS or name in prepared:
             candidates[name] = Decl(name, node, decl.type, decl.statement)
     if not candidates:
         return []
     for source in package.files:
-        for ident in walk(source.root):
-            if ident.type != "identifier" or text(ident) not in candidates:
+        for ident in source.nodes("identifier"):
+            if text(ident) not in candidates:
                 continue
             if ident == candidates[text(ident)].node:
                 continue
@@ -296,20 +307,22 @@ def unclosed_package_statements(package: Package) -> list[Decl]:
     return sorted(candidates.values(), key=lambda d: d.node.start_byte)
 
 
-def _assigned_from_prepare(package: Package, name: str) -> bool:
+def _assigned_from_prepare(package: Package) -> set[str]:
+    """Package variables assigned a statement (``userStmt, err = db.Prepare(...)``)."""
+    names = set()
     for source in package.files:
-        for node in walk(source.root):
-            if node.type != "call_expression":
-                continue
+        for node in source.nodes("call_expression"):
             receiver, method, _ = call_parts(node)
             if method not in PREPARE_METHODS or package.handle_type(receiver, source) is None:
                 continue
             binding = _flow.binding_of(node)
-            if binding is not None and binding.name(0) == name and not binding.declares:
-                found = package.lookup(name, binding.targets[0], source)
-                if found is not None and package.is_package_var(found):
-                    return True
-    return False
+            name = binding.name(0) if binding is not None else ""
+            if binding is None or not name or binding.declares:
+                continue
+            found = package.lookup(name, binding.targets[0], source)
+            if found is not None and package.is_package_var(found):
+                names.add(name)
+    return names
 
 
 def _closes_or_hands_off(ident: Node) -> bool:
@@ -345,6 +358,28 @@ def _exits_early(main: FuncInfo) -> bool:
         and text(n.child_by_field_name("function")) in ("os.Exit", "log.Fatal", "log.Fatalf",
                                                          "log.Fatalln")
         for n in walk(main.node)
+    )
+
+
+def _never_returns(body: Node) -> bool:
+    """main ends in log.Fatal(...)/os.Exit(...)/select{}: a deferred call there never runs."""
+    last = None
+    for child in body.named_children:
+        if child.type == "statement_list":
+            statements = [s for s in child.named_children if s.type != "comment"]
+            last = statements[-1] if statements else None
+    if last is None:
+        return False
+    if last.type == "select_statement" and not last.named_children:
+        return True
+    if last.type == "for_statement" and len(last.named_children) == 1:
+        return True  # for { ... } with no condition
+    call = last.named_children[0] if last.type == "expression_statement" else None
+    if call is None or call.type != "call_expression":
+        return False
+    callee = text(call.child_by_field_name("function"))
+    return callee in ("os.Exit", "log.Fatal", "log.Fatalf", "log.Fatalln") or callee.endswith(
+        (".Fatal", ".Fatalf")
     )
 
 
