@@ -405,7 +405,9 @@ class Package:
     ) -> Decl | None:
         if scope.type in FUNCTION_TYPES:
             return self._param_decl(name, scope, source)
-        if scope.type in ("statement_list", "block", "source_file"):
+        if scope.type == "source_file":
+            return None  # package scope: the package_vars table answers, order-free as in Go
+        if scope.type in ("statement_list", "block"):
             found: Node | None = None
             for stmt in scope.named_children:
                 if stmt.start_byte >= child.start_byte and stmt != child:

@@ -1,0 +1,344 @@
+"""The ``leakfix`` command: check, fix, rules, explain. Output only; the engine does the work.
+
+Exit status: 0 clean, 1 findings (or files that could not be parsed), 2 usage or I/O errors.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from codemods import __version__, engine, report
+from codemods.config import load_options
+from codemods.discover import strip_ellipsis
+from codemods.docs import render_explain, safety_label
+from codemods.engine import RunResult
+from codemods.model import FileResult
+from codemods.options import LeakfixError, Options
+from codemods.rules.base import Rule, all_rules
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+app = typer.Typer(
+    name="leakfix",
+    help="Find and fix resource leaks in Go services (database/sql, sqlx, pgx).\n\n"
+    "Exit status: 0 clean, 1 findings or files that do not parse, 2 usage or I/O errors.",
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,  # plain click output: one-line errors, no panels
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class CheckFormat(str, Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+
+
+class RulesFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+# options shared by check and fix ------------------------------------------------------------
+
+Paths = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="PATHS",
+        help="Files or folders (recursive; Go's ./... works too). Default: .",
+        show_default=False,
+    ),
+]
+Select = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--select",
+        metavar="IDS",
+        help="Only these rule ids (comma-separated or repeated).",
+        show_default=False,
+    ),
+]
+Ignore = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--ignore",
+        metavar="IDS",
+        help="Skip these rule ids (comma-separated or repeated).",
+        show_default=False,
+    ),
+]
+Exclude = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--exclude", metavar="GLOB", help="Skip paths matching these globs.", show_default=False
+    ),
+]
+Timeout = Annotated[
+    str | None,
+    typer.Option(
+        "--timeout",
+        metavar="DURATION",
+        help="Go duration for query-timeout's fix, e.g. 5s.",
+        show_default=False,
+    ),
+]
+UnsafeFixes = Annotated[
+    bool | None,
+    typer.Option(
+        "--unsafe-fixes/--no-unsafe-fixes",
+        help="Also apply (fix) or count as fixable (check) fixes that may change behaviour.",
+        show_default=False,
+    ),
+]
+IncludeGenerated = Annotated[
+    bool,
+    typer.Option(
+        "--include-generated", help="Also check files marked `Code generated ... DO NOT EDIT.`"
+    ),
+]
+
+
+def _fail(message: str) -> NoReturn:
+    """One line on stderr and exit status 2: the contract for usage and I/O errors."""
+    typer.echo(f"leakfix: error: {message}", err=True)
+    raise typer.Exit(EXIT_ERROR)
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
+
+
+def _config_start(paths: list[str]) -> Path:
+    """The first path's folder (where .leakfix.toml is searched from), else the cwd."""
+    first = Path(strip_ellipsis(paths[0])) if paths else Path.cwd()
+    if first.is_file():
+        return first.parent
+    return first if first.is_dir() else Path.cwd()
+
+
+def _check_rule_ids(options: Options) -> None:
+    known = sorted(rule.id for rule in all_rules())
+    for rule_id in (*options.select, *options.ignore):
+        if rule_id not in known and rule_id.upper() != "ALL":
+            _fail(f"unknown rule id: {rule_id} (known: {', '.join(known)})")
+
+
+def _options(
+    paths: list[str],
+    select: list[str] | None,
+    ignore: list[str] | None,
+    exclude: list[str] | None,
+    timeout: str | None,
+    unsafe_fixes: bool | None,
+    include_generated: bool,
+) -> Options:
+    options, _ = load_options(
+        _config_start(paths),
+        select=_split(select),
+        ignore=_split(ignore),
+        exclude=_split(exclude),
+        timeout=timeout,
+        unsafe_fixes=unsafe_fixes,
+        include_generated=include_generated,
+    )
+    _check_rule_ids(options)
+    return options
+
+
+def _run(paths: list[str], options: Options, *, fix: bool) -> RunResult:
+    try:
+        return engine.run(paths, options, fix=fix)
+    except OSError as error:
+        _fail(f"{error.filename or ''}: {error.strerror}".lstrip(": "))
+
+
+def _emit(text: str, output: Path | None = None) -> None:
+    """Write bytes so file contents that are not UTF-8 survive (surrogateescape)."""
+    data = text.encode("utf-8", "surrogateescape")
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as error:
+        _fail(f"cannot write {output}: {error.strerror}")
+
+
+def _status(files: list[FileResult]) -> int:
+    if any(result.findings or result.error for result in files):
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+# commands ---------------------------------------------------------------------------------
+
+
+@app.command()
+def check(
+    paths: Paths = None,
+    output_format: Annotated[
+        CheckFormat, typer.Option("--format", help="Output format.")
+    ] = CheckFormat.text,
+    select: Select = None,
+    ignore: Ignore = None,
+    exclude: Exclude = None,
+    timeout: Timeout = None,
+    unsafe_fixes: UnsafeFixes = None,
+    include_generated: IncludeGenerated = False,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write the report to this file."),
+    ] = None,
+) -> None:
+    """Report leaks. Exit 0 when clean, 1 on findings or on files that do not parse, 2 on errors."""
+    paths = paths or ["."]
+    try:
+        options = _options(paths, select, ignore, exclude, timeout, unsafe_fixes, include_generated)
+        files = _run(paths, options, fix=False).files
+    except LeakfixError as error:
+        _fail(str(error))
+    if output_format is CheckFormat.json:
+        _emit(report.render_json(files), output)
+    elif output_format is CheckFormat.sarif:
+        _emit(report.render_sarif(files), output)
+    else:
+        _emit(report.render_text(files, options), output)
+    raise typer.Exit(_status(files))
+
+
+@app.command()
+def fix(
+    paths: Paths = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", "--diff", help="Print a unified diff; write nothing.")
+    ] = False,
+    select: Select = None,
+    ignore: Ignore = None,
+    exclude: Exclude = None,
+    timeout: Timeout = None,
+    unsafe_fixes: UnsafeFixes = None,
+    include_generated: IncludeGenerated = False,
+) -> None:
+    """Apply fixes. Exit 0 when nothing remains, 1 when findings (or unparsable files) remain."""
+    paths = paths or ["."]
+    try:
+        options = _options(paths, select, ignore, exclude, timeout, unsafe_fixes, include_generated)
+        files = _run(paths, options, fix=True).files
+    except LeakfixError as error:
+        _fail(str(error))
+    if dry_run:
+        _dry_run(files)
+    _write(files, options)
+
+
+def _dry_run(files: list[FileResult]) -> NoReturn:
+    """The diff alone goes to stdout so it can be piped to `git apply`; the tally to stderr."""
+    _emit(report.render_diff(files))
+    applied = sum(len(result.applied) for result in files)
+    changed = sum(1 for result in files if result.changed)
+    remaining = sum(len(result.findings) for result in files)
+    typer.echo(
+        f"Would fix {applied} {_plural(applied, 'finding')} in {changed} "
+        f"{_plural(changed, 'file')} ({remaining} remaining).",
+        err=True,
+    )
+    raise typer.Exit(EXIT_FINDINGS if changed else _status(files))
+
+
+def _write(files: list[FileResult], options: Options) -> NoReturn:
+    try:
+        written = engine.write_results(files)
+    except OSError as error:
+        _fail(f"cannot write {error.filename}: {error.strerror}")
+    applied = sum(len(result.applied) for result in files)
+    remaining = sum(len(result.findings) for result in files)
+    _emit(report.render_text(files, options, totals=False))
+    typer.echo(
+        f"Fixed {applied} {_plural(applied, 'finding')} in {len(written)} "
+        f"{_plural(len(written), 'file')} ({remaining} remaining)."
+    )
+    raise typer.Exit(_status(files))
+
+
+def _plural(count: int, noun: str) -> str:
+    return noun if count == 1 else f"{noun}s"
+
+
+@app.command()
+def rules(
+    output_format: Annotated[
+        RulesFormat, typer.Option("--format", help="Output format.")
+    ] = RulesFormat.text,
+) -> None:
+    """List the rules: id, what it finds, its fix and the fix's safety."""
+    known = sorted(all_rules(), key=lambda rule: rule.id)
+    if output_format is RulesFormat.json:
+        _emit(json.dumps([_rule_json(rule) for rule in known], indent=2) + "\n")
+        return
+    rows = [("RULE", "FINDS", "FIX", "SAFETY")]
+    rows.extend((r.id, r.summary, r.fix_summary or "-", safety_label(r)) for r in known)
+    _emit(_columns(rows))
+
+
+def _columns(rows: Sequence[Sequence[str]]) -> str:
+    """Left-aligned columns two spaces apart; the last column is not padded."""
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    lines = (
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in rows
+    )
+    return "".join(f"{line.rstrip()}\n" for line in lines)
+
+
+def _rule_json(rule: Rule) -> dict[str, object]:
+    return {
+        "id": rule.id,
+        "summary": rule.summary,
+        "fix": rule.fix_summary or None,
+        "safety": rule.safety.value if rule.safety else None,
+        "linters": list(rule.linters),
+    }
+
+
+@app.command()
+def explain(rule_id: Annotated[str, typer.Argument(metavar="RULE", help="A rule id.")]) -> None:
+    """Show a rule's documentation, examples and fix."""
+    known = {rule.id: rule for rule in all_rules()}
+    if rule_id not in known:
+        _fail(f"unknown rule id: {rule_id} (known: {', '.join(sorted(known))})")
+    _emit(render_explain(known[rule_id]))
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"leakfix {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Find and fix resource leaks in Go services (database/sql, sqlx, pgx)."""
+
+
+def main() -> None:
+    app(prog_name="leakfix")
+
+
+if __name__ == "__main__":
+    main()

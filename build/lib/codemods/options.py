@@ -1,0 +1,23 @@
+"""Run options shared by the CLI, the config file and the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class LeakfixError(Exception):
+    """A usage or I/O problem reported as one line (exit status 2), never a traceback."""
+
+
+@dataclass(frozen=True)
+class Options:
+    select: tuple[str, ...] = ()  # empty: every rule
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()  # glob patterns relative to the config or the cwd
+    timeout: str = "5s"  # Go duration used by query-timeout
+    timeout_configured: bool = False  # set in .leakfix.toml: query-timeout's fix becomes safe
+    unsafe_fixes: bool = False
+    include_generated: bool = False
+    max_passes: int = 8
+    analyze_all: bool = False  # run database rules on packages that import no database API
+    rule_ids: frozenset[str] = field(default_factory=frozenset)  # filled by the engine

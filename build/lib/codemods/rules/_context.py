@@ -1,0 +1,154 @@
+"""Finding a context.Context in reach of a call, and calls that could take one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+from codemods import dbapi
+from codemods.package import Package, call_parts, expression_items
+from codemods.source import FUNCTION_TYPES, SourceFile, text
+
+_REQUEST_CONTEXT = {"echo.Context": "{}.Request().Context()", "http.Request": "{}.Context()"}
+
+
+@dataclass(frozen=True)
+class DbCall:
+    call: Node
+    receiver: Node
+    method_name: str
+    method: dbapi.Method
+    handle: str
+
+
+def db_calls(package: Package, source: SourceFile) -> Iterator[DbCall]:
+    """Every call of a known database method on a known handle."""
+    for call in source.nodes("call_expression"):
+        receiver, name, _ = call_parts(call)
+        if receiver is None or not name:
+            continue
+        if not any(name in methods for methods in dbapi.METHODS.values()):
+            continue
+        handle = package.handle_type(receiver, source)
+        method = dbapi.method(handle, name)
+        if handle is not None and method is not None:
+            yield DbCall(call, receiver, name, method, handle)
+
+
+def _visible_names(at: Node) -> Iterator[tuple[str, Node]]:
+    """Names declared before ``at`` in enclosing scopes, innermost first, stopping at a
+    goroutine boundary (a request context must not outlive its request)."""
+    child = at
+    scope = at.parent
+    while scope is not None:
+        if scope.type in FUNCTION_TYPES:
+            for field in ("parameters", "receiver"):
+                params = scope.child_by_field_name(field)
+                if params is None:
+                    continue
+                for param in params.named_children:
+                    for name in param.children_by_field_name("name"):
+                        yield text(name), name
+            if _is_goroutine(scope):
+                return
+        elif scope.type == "statement_list":
+            for stmt in reversed([s for s in scope.named_children if s.end_byte <= child.start_byte]):
+                for ident in _declared_identifiers(stmt):
+                    yield text(ident), ident
+        elif scope.type in ("if_statement", "for_statement", "expression_switch_statement"):
+            init = scope.child_by_field_name("initializer")
+            if init is not None and init.end_byte <= child.start_byte:
+                for ident in _declared_identifiers(init):
+                    yield text(ident), ident
+        child = scope
+        scope = scope.parent
+
+
+def _declared_identifiers(stmt: Node) -> list[Node]:
+    if stmt.type == "short_var_declaration":
+        return [i for i in expression_items(stmt.child_by_field_name("left")) if i.type == "identifier"]
+    if stmt.type == "var_declaration":
+        out = []
+        for spec in stmt.named_children:
+            specs = spec.named_children if spec.type == "var_spec_list" else [spec]
+            for item in specs:
+                if item.type == "var_spec":
+                    out.extend(item.children_by_field_name("name"))
+        return out
+    return []
+
+
+def _is_goroutine(func: Node) -> bool:
+    parent = func.parent
+    return (
+        parent is not None
+        and parent.type == "call_expression"
+        and parent.parent is not None
+        and parent.parent.type == "go_statement"
+    )
+
+
+def context_in_reach(package: Package, source: SourceFile, at: Node) -> str | None:
+    """An expression of type context.Context usable at ``at``: a context variable, else the
+    request's context from an Echo context or an *http.Request."""
+    fallback = None
+    seen: set[str] = set()
+    if _started_as_goroutine(at):
+        return None  # `go db.Exec(...)`: the request may be over before the query runs
+    for name, ident in _visible_names(at):
+        if name in seen or name == "_":
+            continue
+        seen.add(name)
+        decl = package.lookup(name, at, source)
+        if decl is None or decl.node != ident:
+            continue  # shadowed by something declared nearer
+        if decl.type == "context.Context":
+            if not _derived_from_background(decl.statement, source):
+                return name
+            continue
+        template = _REQUEST_CONTEXT.get(decl.type or "")
+        if template and fallback is None:
+            fallback = template.format(name)
+    return fallback
+
+
+def _started_as_goroutine(call: Node) -> bool:
+    parent = call.parent
+    return parent is not None and parent.type == "go_statement"
+
+
+def background_variable(package: Package, source: SourceFile, arg: Node) -> bool:
+    """An identifier declared as ``x := context.Background()`` (or TODO)."""
+    if arg.type != "identifier":
+        return False
+    decl = package.lookup(text(arg), arg, source)
+    return decl is not None and _derived_from_background(decl.statement, source)
+
+
+def _derived_from_background(stmt: Node | None, source: SourceFile) -> bool:
+    """`ctx := context.Background()`: a context in name only (query-timeout's business)."""
+    if stmt is None or stmt.type != "short_var_declaration":
+        return False
+    right = expression_items(stmt.child_by_field_name("right"))
+    return len(right) == 1 and is_background(right[0], context_import_name_of(source))
+
+
+def is_background(node: Node, package_name: str = "context") -> bool:
+    """``context.Background()`` or ``context.TODO()`` (under the file's name for context)."""
+    if node.type != "call_expression":
+        return False
+    callee = node.child_by_field_name("function")
+    return text(callee) in (f"{package_name}.Background", f"{package_name}.TODO")
+
+
+def context_import_name(package: Package, source: SourceFile) -> str:
+    return package.facts[source.path].name_for("context") or "context"
+
+
+def context_import_name_of(source: SourceFile) -> str:
+    """The file's name for package context, read from its import lines."""
+    from codemods.package import FileFacts
+
+    return FileFacts(source).name_for("context") or "context"

@@ -1,0 +1,432 @@
+"""Statement-level helpers shared by the rules: where a resource is declared, checked, used.
+
+These are conservative approximations of Go's control flow: when a shape is not understood,
+the helpers answer "unknown" and the rules stay silent or report without a fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from codemods.model import Edit
+from codemods.package import Decl, Package, call_parts, enclosing_function, expression_items
+from codemods.source import FUNCTION_TYPES, SourceFile, text, walk, walk_no_funcs
+
+LOOP_TYPES = ("for_statement",)
+
+
+def statement_of(node: Node) -> Node | None:
+    """The statement holding ``node`` that sits directly in a statement list."""
+    current: Node | None = node
+    while current is not None and current.parent is not None:
+        if current.parent.type == "statement_list":
+            return current
+        if current.type in FUNCTION_TYPES:
+            return None
+        current = current.parent
+    return None
+
+
+def next_statement(stmt: Node) -> Node | None:
+    sibling = stmt.next_named_sibling
+    while sibling is not None and sibling.type == "comment":
+        sibling = sibling.next_named_sibling
+    return sibling
+
+
+def is_err_check(stmt: Node | None, err_name: str) -> bool:
+    """``if err != nil { ... }`` with no initializer and no else."""
+    if stmt is None or stmt.type != "if_statement" or not err_name or err_name == "_":
+        return False
+    if stmt.child_by_field_name("initializer") is not None:
+        return False
+    if stmt.child_by_field_name("alternative") is not None:
+        return False
+    cond = stmt.child_by_field_name("condition")
+    if cond is None or cond.type != "binary_expression":
+        return False
+    left, right = cond.child_by_field_name("left"), cond.child_by_field_name("right")
+    operator = cond.child_by_field_name("operator")
+    return text(left) == err_name and text(operator) == "!=" and text(right) == "nil"
+
+
+def inside_loop(node: Node, stop: Node) -> bool:
+    """Whether ``node`` sits in a loop body below ``stop`` (a function)."""
+    current = node.parent
+    while current is not None and current != stop:
+        if current.type in LOOP_TYPES:
+            return True
+        if current.type in FUNCTION_TYPES:
+            return False
+        current = current.parent
+    return False
+
+
+def line_insert_after(source: SourceFile, anchor: Node, lines: list[str]) -> Edit:
+    """Insert ``lines`` after the line where ``anchor`` ends, indented like the anchor's line."""
+    indent = source.indent_at(anchor.start_byte)
+    nl = source.newline
+    end = source.line_end(anchor.end_byte)
+    body = b"".join(nl + (indent + line.encode() if line else b"") for line in lines)
+    return Edit(end, end, body)
+
+
+def line_insert_before(source: SourceFile, anchor: Node, lines: list[str]) -> Edit:
+    """Insert ``lines`` before the line where ``anchor`` starts (above the comment lines that
+    belong to it), indented like it."""
+    indent = source.indent_at(anchor.start_byte)
+    start = source.line_start(leading_comment_start(source, anchor))
+    body = b"".join(indent + line.encode() + source.newline for line in lines)
+    return Edit(start, start, body)
+
+
+def leading_comment_start(source: SourceFile, stmt: Node) -> int:
+    """Where the comment block directly above ``stmt`` (no blank line between) starts."""
+    start = stmt.start_byte
+    previous = stmt.prev_sibling
+    if previous is None and stmt.parent is not None and stmt.parent.type == "statement_list":
+        previous = stmt.parent.prev_sibling  # a block's first comments sit outside the list
+    while previous is not None and previous.type == "comment":
+        if not starts_own_line(source, previous):
+            break
+        if source.line_of(start) - source.line_of(previous.end_byte) != 1:
+            break
+        start = previous.start_byte
+        previous = previous.prev_sibling
+    return start
+
+
+def replace_node(node: Node, new_text: str) -> Edit:
+    return Edit(node.start_byte, node.end_byte, new_text.encode())
+
+
+def starts_own_line(source: SourceFile, node: Node) -> bool:
+    """Whether nothing but white space precedes ``node`` on its line."""
+    return source.data[source.line_start(node.start_byte) : node.start_byte].strip() == b""
+
+
+# -- assignments of a call result ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Binding:
+    """``x, err := call`` (or ``=``): the statement, the call and the names bound."""
+
+    statement: Node
+    call: Node
+    names: tuple[str, ...]  # "_" for blanks; one per left-hand expression
+    targets: tuple[Node, ...]
+    declares: bool  # := rather than =
+
+    def name(self, index: int) -> str:
+        return self.names[index] if index < len(self.names) else ""
+
+    @property
+    def err_name(self) -> str:
+        return self.names[-1] if len(self.names) > 1 else ""
+
+
+def binding_of(call: Node) -> Binding | None:
+    """The assignment whose single right-hand side is ``call``."""
+    right = call.parent
+    if right is None or right.type != "expression_list" or len(right.named_children) != 1:
+        return None
+    if right.parent is not None and right.parent.type == "var_spec":
+        return _var_binding(call, right.parent)
+    stmt = right.parent
+    if stmt is None or stmt.type not in ("short_var_declaration", "assignment_statement"):
+        return None
+    if stmt.child_by_field_name("right") != right:
+        return None
+    if stmt.type == "assignment_statement" and text(stmt.child_by_field_name("operator")) != "=":
+        return None
+    targets = tuple(expression_items(stmt.child_by_field_name("left")))
+    return Binding(
+        statement=stmt,
+        call=call,
+        names=tuple(text(t) if t.type == "identifier" else "" for t in targets),
+        targets=targets,
+        declares=stmt.type == "short_var_declaration",
+    )
+
+
+def _var_binding(call: Node, spec: Node) -> Binding | None:
+    """``var rows, err = db.Query(...)`` inside a function: one spec, one call."""
+    stmt = spec.parent
+    if stmt is None or stmt.type != "var_declaration" or len(stmt.named_children) != 1:
+        return None
+    names = tuple(spec.children_by_field_name("name"))
+    return Binding(
+        statement=stmt,
+        call=call,
+        names=tuple(text(n) for n in names),
+        targets=names,
+        declares=True,
+    )
+
+
+def calls_in(node: Node) -> Iterator[Node]:
+    for child in walk(node):
+        if child.type == "call_expression":
+            yield child
+
+
+# -- how a resource variable is used ---------------------------------------------------------
+
+
+@dataclass
+class Usage:
+    deferred: bool = False  # closed by defer, by a closure, or by a deferred helper
+    closes: list[Node] = field(default_factory=list)  # non-deferred close statements
+    escapes: bool = False  # returned, stored, sent, handed to code leakfix cannot see
+    methods: set[str] = field(default_factory=set)  # other methods called on it
+    reassigned: list[Node] = field(default_factory=list)  # later `x, err = ...` statements
+
+
+def _deferred_or_closure(node: Node, func: Node) -> str:
+    """How ``node`` runs relative to ``func``: 'defer' when a defer statement runs it, 'go' in
+    a goroutine, 'closure' in a function literal that may run later, '' inline (including
+    literals called on the spot)."""
+    current = node.parent
+    while current is not None and current != func:
+        if current.type == "defer_statement":
+            return "defer"
+        if current.type == "go_statement":
+            return "go"
+        if current.type == "func_literal" and not _called_on_the_spot(current):
+            return "closure"
+        current = current.parent
+    return ""
+
+
+def _called_on_the_spot(literal: Node) -> bool:
+    """``func() { ... }()`` (not under go/defer, which the caller checks first)."""
+    parent = literal.parent
+    return parent is not None and parent.type == "call_expression" and (
+        parent.child_by_field_name("function") == literal
+    )
+
+
+def usage_of(
+    package: Package,
+    source: SourceFile,
+    decl: Decl,
+    start: Node,
+    func: Node,
+    close_methods: tuple[str, ...] = ("Close",),
+    consumers: frozenset[str] = frozenset(),
+    closures_escape: bool = True,
+) -> Usage:
+    """Classify every use of the resource ``decl`` in ``func`` after ``start``.
+
+    With ``closures_escape`` a method call from a goroutine or a stored closure counts as an
+    escape (it may run after the function returned); rules that only look for a call (Err)
+    turn it off."""
+    usage = Usage()
+    body = func.child_by_field_name("body")
+    if body is None:
+        return usage
+    for ident in walk(body):
+        if ident.type != "identifier" or text(ident) != decl.name:
+            continue
+        if ident.start_byte < start.end_byte:
+            continue
+        found = package.lookup(decl.name, ident, source)
+        if found is None or found.node != decl.node:
+            continue
+        _classify(package, source, ident, func, usage, close_methods, consumers, closures_escape)
+    return usage
+
+
+def _classify(
+    package: Package,
+    source: SourceFile,
+    ident: Node,
+    func: Node,
+    usage: Usage,
+    close_methods: tuple[str, ...],
+    consumers: frozenset[str],
+    closures_escape: bool,
+) -> None:
+    parent = ident.parent
+    assert parent is not None
+    where = _deferred_or_closure(ident, func)
+    if parent.type == "selector_expression" and parent.child_by_field_name("operand") == ident:
+        method = text(parent.child_by_field_name("field"))
+        call = parent.parent
+        if call is None or call.type != "call_expression":
+            usage.escapes = True  # a method value such as rows.Close passed around
+        elif method in close_methods:
+            if where:
+                usage.deferred = True  # deferred, or owned by the goroutine/closure that closes
+            else:
+                usage.closes.append(call)
+        elif where in ("go", "closure") and closures_escape:
+            usage.escapes = True  # a goroutine or a later call may use it after we return
+        else:
+            usage.methods.add(method)
+        return
+    if parent.type == "argument_list" and parent.parent is not None:
+        call = parent.parent
+        arguments = [c for c in parent.named_children if c.type != "comment"]
+        index = [c.id for c in arguments].index(ident.id)
+        _, callee, _ = call_parts(call)
+        if package.calls_on_argument(call, index, source, close_methods) or callee in consumers:
+            if where:
+                usage.deferred = True
+            else:
+                usage.closes.append(call)
+        elif package.callee_info(call, source) is None:
+            usage.escapes = True  # handed to code outside the package
+        return
+    if parent.type == "expression_list" and parent.parent is not None:
+        owner = parent.parent
+        if owner.type in ("assignment_statement", "short_var_declaration") and (
+            owner.child_by_field_name("left") == parent
+        ):
+            usage.reassigned.append(owner)
+            return
+    if parent.type == "binary_expression":
+        return  # rows != nil
+    usage.escapes = True
+
+
+def exits_between(start: Node, end_offset: int, func: Node) -> bool:
+    """Whether a return (or a jump out) can leave ``func`` between ``start`` and ``end_offset``."""
+    body = func.child_by_field_name("body")
+    if body is None:
+        return True
+    for node in walk_no_funcs(body):
+        if node.start_byte < start.end_byte or node.start_byte >= end_offset:
+            continue
+        if node.type == "return_statement" or node.type == "goto_statement":
+            return True
+        if node.type == "call_expression" and text(node.child_by_field_name("function")) == "panic":
+            return True  # recovered panics (Echo's Recover middleware) leak too
+        if node.type in ("break_statement", "continue_statement") and not _jump_stays_inside(
+            node, start, end_offset
+        ):
+            return True
+    return False
+
+
+def _jump_stays_inside(jump: Node, start: Node, end_offset: int) -> bool:
+    """A break/continue whose loop (or switch) lies wholly between start and end."""
+    if jump.named_children:  # labelled: be conservative
+        return False
+    current = jump.parent
+    while current is not None:
+        if current.type in ("for_statement", "expression_switch_statement",
+                            "type_switch_statement", "select_statement"):
+            if jump.type == "continue_statement" and current.type != "for_statement":
+                current = current.parent
+                continue
+            return current.start_byte >= start.end_byte and current.end_byte <= end_offset
+        if current.type in FUNCTION_TYPES:
+            return False
+        current = current.parent
+    return False
+
+
+def closed_on_every_path(usage: Usage, anchor: Node, func: Node, decl_list: Node | None) -> bool:
+    """A deferred close, or a plain close in the declaring block with no exit before it."""
+    if usage.deferred:
+        return True
+    for close in usage.closes:
+        stmt = statement_of(close)
+        if stmt is None or stmt.parent != decl_list:
+            continue
+        if not exits_between(anchor, stmt.start_byte, func):
+            return True
+    return False
+
+
+def enclosing_func(node: Node) -> Node | None:
+    return enclosing_function(node)
+
+
+def declared_names(func: Node) -> set[str]:
+    """Every identifier spelled in ``func`` (a superset of its local names)."""
+    return {text(n) for n in walk(func) if n.type in ("identifier", "field_identifier")}
+
+
+def fresh_name(preferred: list[str], taken: set[str]) -> str:
+    for name in preferred:
+        if name not in taken:
+            return name
+    base = preferred[0]
+    index = 2
+    while f"{base}{index}" in taken:
+        index += 1
+    return f"{base}{index}"
+
+
+def outermost_function(node: Node) -> Node | None:
+    found = None
+    current: Node | None = node
+    while current is not None:
+        if current.type in FUNCTION_TYPES:
+            found = current
+        current = current.parent
+    return found
+
+
+def resource_bindings(
+    package: Package, source: SourceFile, methods: frozenset[str], result_types: frozenset[str]
+) -> Iterator[tuple[Node, Node, str]]:
+    """Calls on database handles whose method returns one of ``result_types``.
+
+    Yields (call, handle receiver, method name).
+    """
+    for call in source.nodes("call_expression"):
+        receiver, name, _ = call_parts(call)
+        if name not in methods or receiver is None:
+            continue
+        handle = package.handle_type(receiver, source)
+        if handle is None:
+            continue
+        results = package.call_results(call, source)
+        if results and results[0] in result_types:
+            yield call, receiver, name
+
+
+def binding_of_statement(stmt: Node) -> Binding | None:
+    """The binding made by an assignment statement whose right side is one call."""
+    right = stmt.child_by_field_name("right")
+    items = expression_items(right)
+    if len(items) != 1 or items[0].type != "call_expression":
+        return None
+    return binding_of(items[0])
+
+
+def starts_own_line_node(stmt: Node) -> bool:
+    """Statements leakfix inserts before must start a line of their own."""
+    return stmt.parent is not None and stmt.parent.type == "statement_list"
+
+
+def name_escapes(name: str, after: Node, func: Node) -> bool:
+    """A cheap syntactic check: ``name`` returned, stored, sent or captured after ``after``."""
+    body = func.child_by_field_name("body")
+    if body is None:
+        return True
+    for node in walk(body):
+        if node.start_byte < after.end_byte or node.type != "identifier" or text(node) != name:
+            continue
+        parent = node.parent
+        if parent is None:
+            continue
+        if parent.type == "selector_expression" and parent.child_by_field_name("operand") == node:
+            continue
+        if parent.type == "binary_expression":
+            continue
+        if parent.type == "expression_list" and parent.parent is not None:
+            owner = parent.parent
+            if owner.type in ("assignment_statement", "short_var_declaration") and (
+                owner.child_by_field_name("left") == parent
+            ):
+                continue
+        return True
+    return False

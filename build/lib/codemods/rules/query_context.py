@@ -1,0 +1,153 @@
+"""query-context: a query without a context while one is in reach."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from tree_sitter import Node
+
+from codemods.model import Edit, Finding, Safety
+from codemods.rules import _context, _flow
+from codemods.rules.base import Invalid, Rule, RuleContext, Valid
+from codemods.source import SourceFile, walk
+
+_HEADER = """package users
+
+import (
+	"database/sql"
+	"net/http"
+)
+
+"""
+
+
+def context_call_edits(source: SourceFile, call: _context.DbCall, ctx_expr: str) -> list[Edit]:
+    """Rename the method to its *Context variant and pass ``ctx_expr`` first, laid out the
+    way gofmt leaves the call."""
+    callee = call.call.child_by_field_name("function")
+    field = callee.child_by_field_name("field") if callee is not None else None
+    args = call.call.child_by_field_name("arguments")
+    assert field is not None and args is not None
+    edits = [_flow.replace_node(field, call.method.context_variant)]
+    arguments = [a for a in args.named_children if a.type != "comment"]
+    if not arguments:
+        extra = ", nil" if call.method.begin_style else ""
+        return [*edits, Edit(args.start_byte + 1, args.end_byte - 1, f"{ctx_expr}{extra}".encode())]
+    first = arguments[0]
+    if source.line_of(first.start_byte) != source.line_of(args.start_byte):
+        # One argument per line: the context gets a line of its own, first.
+        indent = source.indent_at(first.start_byte)
+        end = source.line_end(args.start_byte)
+        edits.append(Edit(end, end, source.newline + indent + f"{ctx_expr},".encode()))
+    else:
+        edits.append(Edit(first.start_byte, first.start_byte, f"{ctx_expr}, ".encode()))
+        if len(arguments) == 1:
+            edits.extend(_compact_binary_operators(source, first))
+    return edits
+
+
+def _compact_binary_operators(source: SourceFile, argument: Node) -> list[Edit]:
+    """gofmt drops the spaces around binary operators in a call with several arguments
+    (``f("a" + b)`` but ``f(ctx, "a"+b)``); a one-line argument is respaced to match."""
+    if source.line_of(argument.start_byte) != source.line_of(argument.end_byte):
+        return []
+    edits = []
+    for node in walk(argument):
+        if node.type in ("func_literal", "composite_literal"):
+            return []  # their own layout rules: leave them to the gofmt guard
+        if node.type != "binary_expression":
+            continue
+        operator = node.child_by_field_name("operator")
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if operator is None or left is None or right is None:
+            continue
+        if right.type == "unary_expression":
+            return []  # `a - -b` keeps its spaces
+        edits.append(Edit(left.end_byte, operator.start_byte, b""))
+        edits.append(Edit(operator.end_byte, right.start_byte, b""))
+    return [e for e in edits if e.start != e.end]
+
+
+class QueryContext(Rule):
+    """A query runs without a context although one is in reach.
+
+    ## What it does
+    Finds `Query`, `QueryRow`, `Exec`, `Prepare`, `Begin` (and sqlx's `Queryx`, `Select`, `Get`,
+    `NamedExec`, ...) called without a context in a function that has one: a `context.Context`
+    variable, an Echo `c echo.Context` (`c.Request().Context()`) or an `*http.Request`
+    (`r.Context()`).
+
+    ## Why is this bad?
+    A query without a context runs to completion even after the client went away or the
+    request timed out, holding a connection the whole time. Under load, abandoned queries
+    fill the pool and the service stalls.
+
+    ## Example
+    ```go
+    func handler(w http.ResponseWriter, r *http.Request) {
+        rows, err := db.Query("SELECT id FROM users")
+    ```
+
+    ## Use instead
+    ```go
+    func handler(w http.ResponseWriter, r *http.Request) {
+        rows, err := db.QueryContext(r.Context(), "SELECT id FROM users")
+    ```
+
+    ## Fix safety
+    Safe. The call becomes its `*Context` variant with the context in reach (`Begin()` becomes
+    `BeginTx(ctx, nil)`); no new name is introduced. The nearest context variable wins; a
+    request context is not carried into a goroutine started inside the handler.
+    """
+
+    id = "query-context"
+    summary = "Query/QueryRow/Exec/Prepare/Begin without a context while one is in reach"
+    fix_summary = "use the *Context variant with the context in scope"
+    safety = Safety.SAFE
+    linters = ("noctx", "contextcheck")
+
+    VALID = [
+        Valid(
+            _HEADER
+            + """func touch(w http.ResponseWriter, r *http.Request, db *sql.DB) {
+	if _, err := db.ExecContext(r.Context(), "UPDATE users SET seen = now()"); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+	}
+}
+"""
+        )
+    ]
+    INVALID = [
+        Invalid(
+            _HEADER
+            + """func touch(w http.ResponseWriter, r *http.Request, db *sql.DB) {
+	if _, err := db.Exec("UPDATE users SET seen = now()"); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+	}
+}
+""",
+            r"Exec without a context",
+            _HEADER
+            + """func touch(w http.ResponseWriter, r *http.Request, db *sql.DB) {
+	if _, err := db.ExecContext(r.Context(), "UPDATE users SET seen = now()"); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+	}
+}
+""",
+        )
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for call in _context.db_calls(ctx.package, ctx.source):
+            if call.method.takes_context or not call.method.context_variant:
+                continue
+            ctx_expr = _context.context_in_reach(ctx.package, ctx.source, call.call)
+            if ctx_expr is None:
+                continue  # no context in reach: query-timeout reports it
+            variant = call.method.context_variant
+            fix = self.make_fix(
+                f"Use `{variant}` with `{ctx_expr}`",
+                context_call_edits(ctx.source, call, ctx_expr),
+            )
+            message = f"{call.method_name} without a context: use {variant} with {ctx_expr}"
+            yield self.finding(ctx, call.call, message, fix)
