@@ -19,9 +19,10 @@ from codemods.config import load_options
 from codemods.discover import strip_ellipsis
 from codemods.docs import render_explain, safety_label
 from codemods.engine import RunResult
-from codemods.model import FileResult
+from codemods.model import FileResult, Verification
 from codemods.options import LeakfixError, Options
 from codemods.rules.base import Rule, all_rules
+from codemods.verify import find_go, verify_fixes
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -44,6 +45,11 @@ class CheckFormat(str, Enum):
 
 
 class RulesFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class FixFormat(str, Enum):
     text = "text"
     json = "json"
 
@@ -229,46 +235,89 @@ def fix(
     timeout: Timeout = None,
     unsafe_fixes: UnsafeFixes = None,
     include_generated: IncludeGenerated = False,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Before writing, go build and go vet the changed packages (offline, with the "
+            "local Go toolchain) and withhold fixes that break them.",
+        ),
+    ] = False,
+    output_format: Annotated[
+        FixFormat, typer.Option("--format", help="Output format.")
+    ] = FixFormat.text,
 ) -> None:
-    """Apply fixes. Exit 0 when nothing remains, 1 when findings (or unparsable files) remain."""
+    """Apply fixes. Exit 0 when nothing remains, 1 when findings (or unparsable files) remain
+    or --verify withheld a fix."""
     paths = paths or ["."]
     try:
+        go = find_go() if verify else None  # before anything else: no Go, no run
         options = _options(paths, select, ignore, exclude, timeout, unsafe_fixes, include_generated)
         files = _run(paths, options, fix=True).files
+        verification = None
+        if go is not None:
+            files, verification = verify_fixes(files, options, go)
     except LeakfixError as error:
         _fail(str(error))
     if dry_run:
-        _dry_run(files)
-    _write(files, options)
+        _dry_run(files, verification, output_format)
+    _write(files, options, verification, output_format)
 
 
-def _dry_run(files: list[FileResult]) -> NoReturn:
-    """The diff alone goes to stdout so it can be piped to `git apply`; the tally to stderr."""
-    _emit(report.render_diff(files))
-    applied = sum(len(result.applied) for result in files)
+def _fix_status(files: list[FileResult], verification: Verification | None) -> int:
+    """A withheld fix leaves work to do, like a remaining finding."""
+    return EXIT_FINDINGS if verification and verification.withheld else _status(files)
+
+
+def _dry_run(
+    files: list[FileResult], verification: Verification | None, output_format: FixFormat
+) -> NoReturn:
+    """The diff alone goes to stdout so it can be piped to `git apply`; the tally to stderr.
+    With --format json the JSON report, which holds the diff, is all that stdout gets."""
     changed = sum(1 for result in files if result.changed)
+    status = EXIT_FINDINGS if changed else _fix_status(files, verification)
+    diff = report.render_diff(files)
+    if output_format is FixFormat.json:
+        _emit(report.render_fix_json(files, verification, [], diff))
+        raise typer.Exit(status)
+    _emit(diff)
+    for line in report.verification_lines(verification) if verification else ():
+        typer.echo(line, err=True)
+    applied = sum(len(result.applied) for result in files)
     remaining = sum(len(result.findings) for result in files)
     typer.echo(
         f"Would fix {applied} {_plural(applied, 'finding')} in {changed} "
         f"{_plural(changed, 'file')} ({remaining} remaining).",
         err=True,
     )
-    raise typer.Exit(EXIT_FINDINGS if changed else _status(files))
+    raise typer.Exit(status)
 
 
-def _write(files: list[FileResult], options: Options) -> NoReturn:
+def _write(
+    files: list[FileResult],
+    options: Options,
+    verification: Verification | None,
+    output_format: FixFormat,
+) -> NoReturn:
     try:
         written = engine.write_results(files)
     except OSError as error:
         _fail(f"cannot write {error.filename}: {error.strerror}")
+    except LeakfixError as error:
+        _fail(str(error))
+    if output_format is FixFormat.json:
+        _emit(report.render_fix_json(files, verification, written))
+        raise typer.Exit(_fix_status(files, verification))
     applied = sum(len(result.applied) for result in files)
     remaining = sum(len(result.findings) for result in files)
     _emit(report.render_text(files, options, totals=False))
+    for line in report.verification_lines(verification) if verification else ():
+        typer.echo(line)
     typer.echo(
         f"Fixed {applied} {_plural(applied, 'finding')} in {len(written)} "
         f"{_plural(len(written), 'file')} ({remaining} remaining)."
     )
-    raise typer.Exit(_status(files))
+    raise typer.Exit(_fix_status(files, verification))
 
 
 def _plural(count: int, noun: str) -> str:

@@ -146,6 +146,16 @@ _SQLX_TX = {
 # sqlx.Tx has no NamedQueryContext: its NamedQuery keeps no context variant.
 _SQLX_TX["NamedQuery"] = Method(("sqlx.Rows", "error"), False, exec_variant="NamedExec")
 
+# gorm's chainable methods return *gorm.DB, so `db.Model(&u).Where(...).Rows()` is typed.
+_GORM_CHAIN = {
+    name: Method(("gorm.DB",), False)
+    for name in (
+        "Model", "Table", "Raw", "Where", "Not", "Or", "Select", "Omit", "Distinct", "Joins",
+        "InnerJoins", "Group", "Having", "Order", "Limit", "Offset", "Scopes", "Preload",
+        "Unscoped", "Clauses", "Debug", "Session", "WithContext",
+    )
+}
+
 METHODS: dict[str, dict[str, Method]] = {
     "sql.DB": _SQL,
     "sql.Tx": _SQL_TX,
@@ -164,12 +174,13 @@ METHODS: dict[str, dict[str, Method]] = {
     "pgx.Tx": {**_PGX, "Prepare": Method(("", "error"), True)},
     "pgxpool.Pool": {**_PGX, "Acquire": Method(("pgxpool.Conn", "error"), True)},
     "pgxpool.Conn": _PGX,
-    "gorm.DB": {"Rows": Method(("sql.Rows", "error"), False)},
+    "gorm.DB": {**_GORM_CHAIN, "Rows": Method(("sql.Rows", "error"), False)},
 }
 
 # Package-level constructors: family -> function -> result types.
 CONSTRUCTORS: dict[str, dict[str, tuple[str, ...]]] = {
     "sql": {"Open": ("sql.DB", "error"), "OpenDB": ("sql.DB",)},
+    "gorm": {"Open": ("gorm.DB", "error")},
     "sqlx": {
         "Open": ("sqlx.DB", "error"),
         "Connect": ("sqlx.DB", "error"),
@@ -212,3 +223,16 @@ def method(type_name: str | None, name: str) -> Method | None:
 
 def is_handle(type_name: str | None) -> bool:
     return bool(type_name) and type_name in METHODS
+
+
+# Library functions that take rows and close them (pgx v5 closes, and checks Err, before
+# returning): handing rows to one of them is closing them. Named ``family.Function``.
+CLOSING_CONSUMERS = frozenset(
+    {"pgx.CollectRows", "pgx.CollectOneRow", "pgx.CollectExactlyOneRow", "pgx.ForEachRow",
+     "pgx.AppendRows"}
+)
+# Library calls that read rows handed to them but leave closing to the caller (gorm's
+# ScanRows, sqlx's scanners): not an escape. Named ``family.Function`` or ``Type.Method``.
+BORROWING_CALLS = frozenset(
+    {"gorm.DB.ScanRows", "sqlx.StructScan", "sqlx.MapScan", "sqlx.SliceScan"}
+)

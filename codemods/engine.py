@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tree_sitter import Node
 
 from codemods import gofmt, suppress
 from codemods.edits import add_imports, merge, splice
@@ -106,8 +108,17 @@ class _FileState:
     broken_ranges: list[tuple[int, int]] = field(default_factory=list)
 
 
+# Narrows a pass's applicable fixes (``leakfix fix --verify`` withholds some); it gets the
+# findings and every file's current bytes, which the findings' offsets and lines refer to.
+FixFilter = Callable[[list[Finding], dict[str, bytes]], list[Finding]]
+
+
 def process_package(
-    files: dict[str, bytes], rules: list[Rule], options: Options, fix: bool
+    files: dict[str, bytes],
+    rules: list[Rule],
+    options: Options,
+    fix: bool,
+    fix_filter: FixFilter | None = None,
 ) -> list[FileResult]:
     states = {path: _FileState(FileResult(path, data, data), data) for path, data in files.items()}
     conflicts: list[tuple[Finding, Finding]] = []
@@ -116,7 +127,10 @@ def process_package(
         findings = _check(states, rules, options)
         if not fix:
             break
-        if not _apply(states, _applicable(findings, states, options), conflicts):
+        applicable = _applicable(findings, states, options)
+        if fix_filter is not None:
+            applicable = fix_filter(applicable, {p: s.data for p, s in states.items()})
+        if not _apply(states, applicable, conflicts):
             break
     else:
         findings = _check(states, rules, options)
@@ -186,8 +200,8 @@ def _unparsable(source: SourceFile, state: _FileState) -> bool:
     return False
 
 
-def _top_function(node: object) -> object | None:
-    current = getattr(node, "parent", None)
+def _top_function(node: Node) -> Node | None:
+    current = node.parent
     found = None
     while current is not None:
         if current.type in ("function_declaration", "method_declaration"):

@@ -67,3 +67,35 @@ class FileResult:
     @property
     def changed(self) -> bool:
         return self.fixed != self.original
+
+
+# -- `leakfix fix --verify` ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WithheldFix:
+    """A fix left out because the package stopped building (or vetting) with it."""
+
+    rule: str
+    path: str
+    line: int
+    message: str
+    compiler: str  # the go tool's first relevant error line
+    check: str = "build"  # "build" or "vet": which go command failed
+
+
+@dataclass(frozen=True)
+class UnverifiedPackage:
+    """A package whose fixes could not be checked; they follow the normal rules."""
+
+    package: str
+    reason: str
+
+
+@dataclass
+class Verification:
+    """What `--verify` proved: packages built and vetted, not checked, and fixes withheld."""
+
+    verified: list[str] = field(default_factory=list)
+    unverified: list[UnverifiedPackage] = field(default_factory=list)
+    withheld: list[WithheldFix] = field(default_factory=list)

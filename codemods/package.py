@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from tree_sitter import Node
 
@@ -230,9 +230,8 @@ class Package:
                         continue
                     type_node = param.child_by_field_name("type")
                     names = param.children_by_field_name("name")
-                    for _ in names or [None]:
-                        if type_node is not None:
-                            result_nodes.append(type_node)
+                    if type_node is not None:
+                        result_nodes.extend([type_node] * max(1, len(names)))
             else:
                 result_nodes.append(result)
         params = decl.child_by_field_name("parameters")
@@ -534,7 +533,7 @@ class Package:
         """A package-wide fact computed once per pass (rules run once per file)."""
         if key not in self._memo:
             self._memo[key] = compute(self)
-        return self._memo[key]  # type: ignore[no-any-return]
+        return cast(T, self._memo[key])
 
     # -- functions --------------------------------------------------------------------------
 

@@ -18,11 +18,10 @@ from typing import Any
 
 from codemods import __version__
 from codemods.docs import rule_doc, rule_section
-from codemods.model import Edit, FileResult, Finding, Fix, Safety
+from codemods.model import Edit, FileResult, Finding, Fix, Safety, Verification
 from codemods.options import Options
 from codemods.rules.base import Rule, all_rules
 
-PROJECT_URL = "https://github.com/leakfix/leakfix"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 NO_NEWLINE = "\\ No newline at end of file\n"
 LINE = re.compile(r"[^\n]*\n|[^\n]+")  # split on LF only: str.splitlines also splits on \f, \x1c...
@@ -130,7 +129,12 @@ def _files(count: int) -> str:
 
 
 def render_json(files: Sequence[FileResult], cwd: Path | None = None) -> str:
-    document = {
+    return json.dumps(json_document(files, cwd), indent=2) + "\n"
+
+
+def json_document(files: Sequence[FileResult], cwd: Path | None = None) -> dict[str, Any]:
+    """The JSON report as a dict (``fix --format json`` extends it)."""
+    return {
         "version": 1,
         "findings": [_finding_json(finding, cwd) for finding in _findings(files)],
         "errors": [
@@ -144,7 +148,6 @@ def render_json(files: Sequence[FileResult], cwd: Path | None = None) -> str:
             for message in result.messages
         ],
     }
-    return json.dumps(document, indent=2) + "\n"
 
 
 def _finding_json(finding: Finding, cwd: Path | None) -> dict[str, Any]:
@@ -159,6 +162,75 @@ def _finding_json(finding: Finding, cwd: Path | None) -> dict[str, Any]:
         "message": finding.message,
         "fix": {"title": fix.title, "safety": fix.safety.value} if fix else None,
     }
+
+
+def render_fix_json(
+    files: Sequence[FileResult],
+    verification: Verification | None,
+    written: Sequence[str],
+    diff: str | None = None,
+    cwd: Path | None = None,
+) -> str:
+    """``fix --format json``: the check report of what remains, plus the fixes applied, the
+    files written, the diff (dry run) and what ``--verify`` proved (null without it)."""
+    document = json_document(files, cwd)
+    document["applied"] = [
+        {
+            "rule": finding.rule,
+            "path": display_path(finding.path, cwd),
+            "line": finding.line,
+            "message": finding.message,
+        }
+        for result in _ordered(files)
+        for finding in result.applied
+    ]
+    document["written"] = [display_path(path, cwd) for path in sorted(written)]
+    if diff is not None:
+        document["diff"] = diff
+    document["verification"] = verification_json(verification, cwd) if verification else None
+    return json.dumps(document, indent=2) + "\n"
+
+
+def verification_json(verification: Verification, cwd: Path | None = None) -> dict[str, Any]:
+    return {
+        "verified": list(verification.verified),
+        "unverified": [
+            {"package": item.package, "reason": item.reason} for item in verification.unverified
+        ],
+        "withheld": [
+            {
+                "rule": item.rule,
+                "path": display_path(item.path, cwd),
+                "line": item.line,
+                "message": item.message,
+                "compiler": item.compiler,
+                "check": item.check,
+            }
+            for item in verification.withheld
+        ],
+    }
+
+
+def verification_lines(verification: Verification, cwd: Path | None = None) -> list[str]:
+    """One line per withheld fix and per unverified package, then a tally."""
+    lines = [
+        f"{display_path(item.path, cwd)}:{item.line}: {item.rule} fix withheld: "
+        f"{'does not compile' if item.check == 'build' else 'fails go vet'}: {item.compiler}"
+        for item in verification.withheld
+    ]
+    lines.extend(f"{item.package}: not verified: {item.reason}" for item in verification.unverified)
+    verified, withheld = len(verification.verified), len(verification.withheld)
+    unverified = len(verification.unverified)
+    lines.append(
+        f"Verified {verified} {_packages(verified)} with go build and go vet; "
+        f"{withheld} {'fix' if withheld == 1 else 'fixes'} withheld; "
+        f"{unverified} {_packages(unverified)} not verified."
+    )
+    return lines
+
+
+def _packages(count: int) -> str:
+    return "package" if count == 1 else "packages"
 
 
 # sarif -----------------------------------------------------------------------------------
@@ -183,7 +255,6 @@ def render_sarif(files: Sequence[FileResult], cwd: Path | None = None) -> str:
         "tool": {
             "driver": {
                 "name": "leakfix",
-                "informationUri": PROJECT_URL,
                 "version": __version__,
                 "semanticVersion": __version__,
                 "rules": rules,

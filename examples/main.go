@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -48,8 +49,13 @@ func main() {
 		log.Fatalf("open database: %v", err)
 	}
 	defer db.Close()
-	db.SetMaxOpenConns(10)
+	maxOpen := envInt("DB_MAX_OPEN_CONNS", 10)
+	db.SetMaxOpenConns(maxOpen)
+	db.SetMaxIdleConns(maxOpen)
 
+	if err := ensureSchema(); err != nil {
+		log.Fatalf("create schema: %v", err)
+	}
 	prepareStatements()
 	store = NewStore(db)
 
@@ -58,8 +64,10 @@ func main() {
 	e.Use(middleware.Logger())
 	e.Use(middleware.Recover())
 	registerRoutes(e)
+	registerLeakRoutes(e)
+	registerDebugRoutes(e)
 
-	addr := os.Getenv("ADDR")
+	addr := os.Getenv("LISTEN_ADDR")
 	if addr == "" {
 		addr = ":8080"
 	}
@@ -79,4 +87,17 @@ func main() {
 	if err := e.Shutdown(ctx); err != nil {
 		e.Logger.Fatal(err)
 	}
+}
+
+// envInt reads a positive integer from the environment, or returns def.
+func envInt(name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		log.Fatalf("%s must be a positive integer, got %q", name, v)
+	}
+	return n
 }

@@ -144,12 +144,19 @@ def _go_and_gofmt() -> tuple[str, str]:
     return go, gofmt
 
 
-def vet_sources(files: dict[str, bytes], module_dir: Path) -> tuple[bool, str]:
+def vet_sources(
+    files: dict[str, bytes],
+    module_dir: Path,
+    vet_flags: dict[str, list[str]] | None = None,
+) -> tuple[bool, str]:
     """Check Go sources in a temporary copy of the module at `module_dir`.
 
     `files` maps a path relative to the module root (e.g. "rows-close/case1/x.go")
     to its contents. Only go.mod and go.sum are copied from `module_dir`. The .go
     files must be gofmt-clean (`gofmt -l` lists none) and `go vet ./...` must pass.
+    `vet_flags` maps a package folder prefix (e.g. "in/") to extra `go vet` flags
+    for the packages under it (the longest prefix wins), such as
+    "-lostcancel=false" for inputs that leak a cancel function on purpose.
     Returns (ok, combined output of the commands).
     """
     go, gofmt = _go_and_gofmt()
@@ -181,8 +188,28 @@ def vet_sources(files: dict[str, bytes], module_dir: Path) -> tuple[bool, str]:
                 output += "gofmt: these files are not gofmt-clean: " + ", ".join(listed) + "\n"
             if not ok or listed:
                 return False, output
-        ok, _, out = _run([go, "vet", "./..."], root)
-        return ok, output + out
+        if not vet_flags:
+            ok, _, out = _run([go, "vet", "./..."], root)
+            return ok, output + out
+        return _vet_grouped(go, root, go_files, vet_flags, output)
+
+
+def _vet_grouped(
+    go: str, root: Path, go_files: list[str], vet_flags: dict[str, list[str]], output: str
+) -> tuple[bool, str]:
+    """`go vet` once per set of flags, each on the package folders that take it."""
+    groups: dict[tuple[str, ...], set[str]] = {}
+    for rel in go_files:
+        folder = Path(rel).parent.as_posix()
+        prefixes = [p for p in vet_flags if (folder + "/").startswith(p)]
+        flags = tuple(vet_flags[max(prefixes, key=len)]) if prefixes else ()
+        groups.setdefault(flags, set()).add("./" + folder)
+    all_ok = True
+    for flags, folders in sorted(groups.items()):
+        ok, _, out = _run([go, "vet", *flags, *sorted(folders)], root)
+        all_ok = all_ok and ok
+        output += out
+    return all_ok, output
 
 
 def build_module(module_dir: Path) -> tuple[bool, str]:

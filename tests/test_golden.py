@@ -58,9 +58,14 @@ def test_inputs_and_outputs_compile() -> None:
     """gofmt -l and go vet on every input and every fixed output, each its own package."""
     require_go()
     files: dict[str, bytes] = {}
+    # Inputs (and report-only outputs) may leak a cancel function on purpose: vet's lostcancel
+    # pass is off for them, and on for every fixed output.
+    relaxed = {"in/": ["-lostcancel=false"]}
     for case in CASES:
         stem = f"{case.rule}/{case.path.stem}"
         files[f"in/{stem}/{case.path.name}"] = case.path.read_bytes()
         files[f"out/{stem}/{case.path.name}"] = case.expected_output()
-    ok, output = vet_sources(files, GOLDEN)
+        if not case.golden.exists():
+            relaxed[f"out/{stem}/"] = ["-lostcancel=false"]
+    ok, output = vet_sources(files, GOLDEN, vet_flags=relaxed)
     assert ok, output

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from codemods import dbapi
 from codemods.model import Edit
 from codemods.package import Decl, Package, call_parts, enclosing_function, expression_items
 from codemods.source import FUNCTION_TYPES, SourceFile, text, walk, walk_no_funcs
@@ -219,12 +220,15 @@ def usage_of(
     close_methods: tuple[str, ...] = ("Close",),
     consumers: frozenset[str] = frozenset(),
     closures_escape: bool = True,
+    until: Node | None = None,
 ) -> Usage:
     """Classify every use of the resource ``decl`` in ``func`` after ``start``.
 
     With ``closures_escape`` a method call from a goroutine or a stored closure counts as an
     escape (it may run after the function returned); rules that only look for a call (Err)
-    turn it off."""
+    turn it off. ``consumers`` are callees that close what they are given: bare names, or
+    ``family.Function`` for library functions (``pgx.CollectRows``, aliases followed). With
+    ``until`` only uses before that node count (the variable is reassigned there)."""
     usage = Usage()
     body = func.child_by_field_name("body")
     if body is None:
@@ -233,6 +237,8 @@ def usage_of(
         if ident.type != "identifier" or text(ident) != decl.name:
             continue
         if ident.start_byte < start.end_byte:
+            continue
+        if until is not None and ident.start_byte >= until.start_byte:
             continue
         found = package.lookup(decl.name, ident, source)
         if found is None or found.node != decl.node:
@@ -274,11 +280,18 @@ def _classify(
         arguments = [c for c in parent.named_children if c.type != "comment"]
         index = [c.id for c in arguments].index(ident.id)
         _, callee, _ = call_parts(call)
-        if package.calls_on_argument(call, index, source, close_methods) or callee in consumers:
+        qualified = qualified_callee(package, source, call)
+        if (
+            package.calls_on_argument(call, index, source, close_methods)
+            or callee in consumers
+            or (qualified and qualified in consumers)
+        ):
             if where:
                 usage.deferred = True
             else:
                 usage.closes.append(call)
+        elif qualified in dbapi.BORROWING_CALLS:
+            usage.methods.add(qualified)  # read by the library, still ours to close
         elif package.callee_info(call, source) is None:
             usage.escapes = True  # handed to code outside the package
         return
@@ -292,6 +305,26 @@ def _classify(
     if parent.type == "binary_expression":
         return  # rows != nil
     usage.escapes = True
+
+
+def qualified_callee(package: Package, source: SourceFile, call: Node) -> str:
+    """``family.Function`` for a call of an imported package's function (``pgx.CollectRows``,
+    aliases followed, type arguments ignored), ``Type.Method`` for a method of a database
+    handle (``gorm.DB.ScanRows``); "" otherwise."""
+    callee = call.child_by_field_name("function")
+    if callee is not None and callee.type in ("index_expression", "generic_type"):
+        callee = callee.child_by_field_name("operand") or callee.child_by_field_name("type")
+    if callee is None or callee.type != "selector_expression":
+        return ""
+    operand = callee.child_by_field_name("operand")
+    name = text(callee.child_by_field_name("field"))
+    if operand is None or not name:
+        return ""
+    if operand.type == "identifier" and package.lookup(text(operand), operand, source) is None:
+        family = package.facts[source.path].family(text(operand))
+        return f"{family}.{name}" if family else ""
+    handle = package.handle_type(operand, source)
+    return f"{handle}.{name}" if handle else ""
 
 
 def exits_between(start: Node, end_offset: int, func: Node) -> bool:
@@ -393,6 +426,32 @@ def resource_bindings(
             yield call, receiver, name
 
 
+def owned_results(
+    package: Package, source: SourceFile, result_types: frozenset[str]
+) -> Iterator[tuple[Node, str]]:
+    """Calls of the package's own functions and methods whose first result is one of
+    ``result_types`` (``rows, err := s.listRows(ctx)``): the callee hands the resource to
+    its caller, who must release it as if it had called the database itself.
+
+    Yields (call, function name)."""
+    names = {
+        info.name
+        for info in [*package.funcs.values(), *package.methods.values()]
+        if info.results and info.results[0] in result_types
+    }
+    if not names:
+        return
+    for call in source.nodes("call_expression"):
+        receiver, name, _ = call_parts(call)
+        if name not in names:
+            continue
+        if receiver is None and package.lookup(name, call, source) is not None:
+            continue  # a local variable holding a function shadows the package's
+        info = package.callee_info(call, source)
+        if info is not None and info.results and info.results[0] in result_types:
+            yield call, info.name
+
+
 def binding_of_statement(stmt: Node) -> Binding | None:
     """The binding made by an assignment statement whose right side is one call."""
     right = stmt.child_by_field_name("right")
@@ -430,3 +489,63 @@ def name_escapes(name: str, after: Node, func: Node) -> bool:
                 continue
         return True
     return False
+
+
+_GOEXIT_SUFFIXES = (".Fatal", ".Fatalf", ".FailNow", ".SkipNow", ".Skip", ".Skipf")
+
+
+def read_to_the_end(source: SourceFile, name: str, anchor: Node, func: Node) -> bool:
+    """Whether rows ``name`` are read by a `for name.Next()` loop of the anchor's block that
+    nothing can leave early: database/sql and pgx close rows themselves once Next reports
+    false, so such rows do not leak even without Close."""
+    block = anchor.parent
+    if block is None:
+        return False
+    loop = next(
+        (
+            s
+            for s in block.named_children
+            if s.start_byte > anchor.end_byte and s.type == "for_statement" and _loops_over(s, name)
+        ),
+        None,
+    )
+    if loop is None or exits_between(anchor, loop.end_byte, func):
+        return False
+    body = func.child_by_field_name("body")
+    assert body is not None
+    for node in walk_no_funcs(body):
+        if node.start_byte < anchor.end_byte or node.start_byte >= loop.end_byte:
+            continue
+        if node.type == "break_statement" and _innermost_breakable(node) == loop:
+            return False
+        if node.type == "call_expression" and _leaves_goroutine(node):
+            return False
+    return True
+
+
+def _loops_over(loop: Node, name: str) -> bool:
+    cond = loop.child_by_field_name("condition")
+    if cond is None:
+        cond = next((c for c in loop.named_children if c.type == "call_expression"), None)
+    return cond is not None and text(cond) == f"{name}.Next()"
+
+
+def _innermost_breakable(node: Node) -> Node | None:
+    current = node.parent
+    while current is not None and current.type not in FUNCTION_TYPES:
+        if current.type in ("for_statement", "expression_switch_statement",
+                            "type_switch_statement", "select_statement"):
+            return current
+        current = current.parent
+    return None
+
+
+def _leaves_goroutine(call: Node) -> bool:
+    """t.Fatal, require.NoError, runtime.Goexit: the goroutine ends, deferred calls run, but
+    code after the call does not."""
+    callee = text(call.child_by_field_name("function"))
+    return (
+        callee.endswith(_GOEXIT_SUFFIXES)
+        or callee.startswith("require.")
+        or callee == "runtime.Goexit"
+    ) and not callee.startswith("log.")

@@ -25,7 +25,7 @@ def results_of(func: Node) -> list[tuple[str, Node]]:
         return []
     if result.type != "parameter_list":
         return [("", result)]
-    out = []
+    out: list[tuple[str, Node]] = []
     for param in result.named_children:
         type_node = param.child_by_field_name("type")
         if type_node is None:

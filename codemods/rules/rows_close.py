@@ -8,13 +8,23 @@ from tree_sitter import Node
 
 from codemods import dbapi
 from codemods.model import Finding, Safety
-from codemods.package import call_parts, enclosing_function
+from codemods.package import Decl, Package, call_parts, enclosing_function
 from codemods.rules import _flow
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
+from codemods.source import SourceFile, text, walk
 
 QUERY_METHODS = frozenset(
-    {"Query", "QueryContext", "Queryx", "QueryxContext", "NamedQuery", "NamedQueryContext"}
+    {"Query", "QueryContext", "Queryx", "QueryxContext", "NamedQuery", "NamedQueryContext",
+     "Rows"}
 )
+ROW_METHODS = frozenset({"QueryRow", "QueryRowContext", "QueryRowx", "QueryRowxContext"})
+# The Exec form of a single-row query whose row is thrown away: same arguments.
+_ROW_EXEC = {
+    "QueryRow": "Exec",
+    "QueryRowContext": "ExecContext",
+    "QueryRowx": "Exec",
+    "QueryRowxContext": "ExecContext",
+}
 
 _HEADER = """package users
 
@@ -31,9 +41,14 @@ class RowsClose(Rule):
 
     ## What it does
     Finds `rows` from `Query`/`QueryContext` (database/sql), `Queryx`/`QueryxContext`/`NamedQuery`
-    (sqlx) and `Query` (pgx) that are not closed on every path out of the function: no
-    `defer rows.Close()`, or a plain `rows.Close()` that an early `return` skips. A query whose
-    rows are thrown away (`_, err := db.Query(...)`) is found too.
+    (sqlx), `Query` (pgx) and gorm's `Rows()` that are not closed on every path out of the
+    function: no `defer rows.Close()`, or a plain `rows.Close()` that an early `return` skips.
+    Also found: a query whose rows are thrown away (`_, err := db.Query(...)`), rows
+    overwritten by a second query (`rows, err = db.Query(...)`) while the first ones are still
+    open, and a `QueryRow` whose row is never scanned. Rows returned by a function of the
+    package are the caller's to close, exactly like a direct query; a function of the package
+    that closes its parameter closes for its callers (also when deferred), and so do pgx's
+    `CollectRows`/`CollectOneRow`/`CollectExactlyOneRow`/`ForEachRow`/`AppendRows`.
 
     ## Why is this bad?
     Open rows hold a pooled connection (and, on CockroachDB, server-side buffers) until they are
@@ -65,12 +80,20 @@ class RowsClose(Rule):
     harmless. Rows that are returned, stored, sent on a channel or handed to a function outside
     the package are not reported: their owner is elsewhere. A query inside a loop is reported
     without a fix, since a deferred close would wait for the function to return. A discarded
-    query becomes the matching `Exec`/`ExecContext`.
+    query becomes the matching `Exec`/`ExecContext`. For rows overwritten by a second query the
+    close goes after the first query's check: `defer` evaluates `rows` at once, so it closes
+    the first rows, and the second query is checked (and fixed) on its own. A `QueryRow`
+    statement whose row is dropped (`db.QueryRow(...)`, `_ = db.QueryRow(...)`) becomes the
+    `Exec` form of the same handle, which takes the same arguments; a named row that is never
+    scanned is reported only.
     """
 
     id = "rows-close"
-    summary = "rows from Query/QueryContext/Queryx/pgx Query not closed on every path"
-    fix_summary = "add `defer rows.Close()` after the error check; discarded rows -> Exec"
+    summary = (
+        "rows from Query/QueryContext/Queryx/pgx Query/gorm Rows() not closed on every path; "
+        "QueryRow never scanned"
+    )
+    fix_summary = "add `defer rows.Close()` after the error check; discarded rows/row -> Exec"
     safety = Safety.SAFE
     linters = ("sqlclosecheck", "rowserrcheck")
 
@@ -154,18 +177,91 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
 }
 """,
         ),
+        Invalid(
+            _HEADER
+            + """func touch(ctx context.Context, db *sql.DB, id int) {
+	db.QueryRowContext(ctx, "UPDATE users SET seen = now() WHERE id = $1", id)
+}
+""",
+            r"row of QueryRowContext is never scanned",
+            _HEADER
+            + """func touch(ctx context.Context, db *sql.DB, id int) {
+	db.ExecContext(ctx, "UPDATE users SET seen = now() WHERE id = $1", id)
+}
+""",
+        ),
+        Invalid(
+            _HEADER
+            + """func both(ctx context.Context, db *sql.DB) (n int, err error) {
+	rows, err := db.QueryContext(ctx, "SELECT 1 FROM users")
+	if err != nil {
+		return 0, err
+	}
+	for rows.Next() {
+		n++
+	}
+	rows, err = db.QueryContext(ctx, "SELECT 1 FROM admins")
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		n++
+	}
+	return n, rows.Err()
+}
+""",
+            r"rows are not closed before rows is reassigned",
+            _HEADER
+            + """func both(ctx context.Context, db *sql.DB) (n int, err error) {
+	rows, err := db.QueryContext(ctx, "SELECT 1 FROM users")
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		n++
+	}
+	rows, err = db.QueryContext(ctx, "SELECT 1 FROM admins")
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		n++
+	}
+	return n, rows.Err()
+}
+""",
+        ),
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         package, source = ctx.package, ctx.source
+        seen: set[int] = set()
         for call, _receiver, method in _flow.resource_bindings(
             package, source, QUERY_METHODS, dbapi.ROWS
         ):
+            seen.add(call.id)
             finding = self._check_call(ctx, call, method)
             if finding is not None:
                 yield finding
+        for call, function in _flow.owned_results(package, source, dbapi.ROWS):
+            if call.id in seen:
+                continue
+            finding = self._check_call(ctx, call, function, owned=True)
+            if finding is not None:
+                yield finding
+        for call, _receiver, method in _flow.resource_bindings(
+            package, source, ROW_METHODS, dbapi.ROW
+        ):
+            finding = self._check_row(ctx, call, method)
+            if finding is not None:
+                yield finding
 
-    def _check_call(self, ctx: RuleContext, call: Node, method: str) -> Finding | None:
+    def _check_call(
+        self, ctx: RuleContext, call: Node, method: str, owned: bool = False
+    ) -> Finding | None:
         package, source = ctx.package, ctx.source
         func = enclosing_function(call)
         if func is None:
@@ -173,17 +269,19 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
         binding = _flow.binding_of(call)
         if binding is None:
             if call.parent is not None and call.parent.type == "expression_statement":
-                return self._discarded(ctx, call, method)
+                return self._discarded(ctx, call, method, owned)
             return None  # used in an expression: leakfix cannot follow it
         rows_name = binding.name(0)
         if rows_name == "_" and len(binding.names) == 2:
-            return self._discarded(ctx, call, method)
+            return self._discarded(ctx, call, method, owned)
         if not rows_name or rows_name == "_":
             return None  # stored in a field or an index expression: owned elsewhere
         decl = package.lookup(rows_name, binding.targets[0], source)
         if decl is None or package.is_package_var(decl):
             return None
-        usage = _flow.usage_of(package, source, decl, binding.statement, func)
+        if _closed_by_deferred_closure(package, source, decl, binding.statement, func):
+            return None
+        usage, reassigned = _usage_until_reassigned(package, source, decl, binding.statement, func)
         if usage.escapes:
             return None
         stmt = binding.statement
@@ -193,6 +291,12 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
         if _flow.closed_on_every_path(usage, anchor, func, stmt.parent):
             return None
         message = f"rows are not closed on every path: add `defer {rows_name}.Close()`"
+        if reassigned is not None:
+            line = source.position(reassigned.start_byte)[0]
+            message = (
+                f"rows are not closed before {rows_name} is reassigned on line {line}: add "
+                f"`defer {rows_name}.Close()` (it closes these rows; the next ones need their own)"
+            )
         if stmt.parent is None or stmt.parent.type != "statement_list":
             return self.finding(ctx, call, message)
         if binding.err_name not in ("", "_") and not has_check:
@@ -206,17 +310,160 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
         fix = self.make_fix(f"Add `defer {rows_name}.Close()`", [edit])
         return self.finding(ctx, call, message, fix)
 
-    def _discarded(self, ctx: RuleContext, call: Node, method: str) -> Finding | None:
+    def _discarded(
+        self, ctx: RuleContext, call: Node, method: str, owned: bool = False
+    ) -> Finding | None:
+        if owned:
+            return self.finding(
+                ctx, call, f"rows returned by {method} are discarded and never closed"
+            )
         receiver, _, _ = call_parts(call)
         handle = ctx.package.handle_type(receiver, ctx.source)
         spec = dbapi.method(handle, method)
         message = f"rows of {method} are discarded and never closed: use Exec"
         if spec is None or not spec.exec_variant:
             return self.finding(ctx, call, message)
+        return self._exec_finding(ctx, call, message, spec.exec_variant)
+
+    def _exec_finding(
+        self, ctx: RuleContext, call: Node, message: str, variant: str
+    ) -> Finding:
         callee = call.child_by_field_name("function")
         field = callee.child_by_field_name("field") if callee is not None else None
         if field is None:
             return self.finding(ctx, call, message)
-        edit = _flow.replace_node(field, spec.exec_variant)
-        fix = self.make_fix(f"Use `{spec.exec_variant}`", [edit])
-        return self.finding(ctx, call, message.replace("use Exec", f"use {spec.exec_variant}"), fix)
+        edit = _flow.replace_node(field, variant)
+        fix = self.make_fix(f"Use `{variant}`", [edit])
+        return self.finding(ctx, call, message.replace("use Exec", f"use {variant}"), fix)
+
+    # -- QueryRow whose row is never scanned -----------------------------------------------
+
+    def _check_row(self, ctx: RuleContext, call: Node, method: str) -> Finding | None:
+        package, source = ctx.package, ctx.source
+        func = enclosing_function(call)
+        if func is None:
+            return None
+        message = (
+            f"row of {method} is never scanned: it holds its connection until Scan; scan it "
+            "or use Exec"
+        )
+        binding = _flow.binding_of(call)
+        if binding is None:
+            if call.parent is None or call.parent.type != "expression_statement":
+                return None  # .Scan(...) chained, or used in an expression
+            receiver, _, _ = call_parts(call)
+            handle = package.handle_type(receiver, source)
+            variant = _ROW_EXEC.get(method, "")
+            if not variant or dbapi.method(handle, variant) is None:
+                return self.finding(ctx, call, message)
+            return self._exec_finding(ctx, call, message, variant)
+        name = binding.name(0)
+        if len(binding.names) != 1 or not name:
+            return None  # stored in a field or an index expression: owned elsewhere
+        if name == "_":
+            return self._blank_row(ctx, call, method, binding, message)
+        decl = package.lookup(name, binding.targets[0], source)
+        if decl is None or package.is_package_var(decl):
+            return None
+        usage, _ = _usage_until_reassigned(
+            package, source, decl, binding.statement, func, ("Scan", "Err")
+        )
+        if usage.escapes or usage.deferred or usage.closes or usage.methods:
+            return None
+        return self.finding(ctx, call, message.replace("or use Exec", "or drop the query"))
+
+    def _blank_row(
+        self, ctx: RuleContext, call: Node, method: str, binding: _flow.Binding, message: str
+    ) -> Finding:
+        """``_ = db.QueryRow(...)`` becomes ``_, _ = db.Exec(...)``."""
+        receiver, _, _ = call_parts(call)
+        handle = ctx.package.handle_type(receiver, ctx.source)
+        variant = _ROW_EXEC.get(method, "")
+        callee = call.child_by_field_name("function")
+        field = callee.child_by_field_name("field") if callee is not None else None
+        if not variant or dbapi.method(handle, variant) is None or field is None:
+            return self.finding(ctx, call, message)
+        edits = [
+            _flow.replace_node(binding.targets[0], "_, _"),
+            _flow.replace_node(field, variant),
+        ]
+        fix = self.make_fix(f"Use `{variant}`", edits)
+        return self.finding(ctx, call, message.replace("use Exec", f"use {variant}"), fix)
+
+
+def _usage_until_reassigned(
+    package: Package,
+    source: SourceFile,
+    decl: Decl,
+    stmt: Node,
+    func: Node,
+    close_methods: tuple[str, ...] = ("Close",),
+) -> tuple[_flow.Usage, Node | None]:
+    """The uses of the value bound by ``stmt``: those before the variable is assigned again
+    (later uses belong to the next value). Returns the usage and that reassignment.
+
+    Only a reassignment in the same block as ``stmt`` cuts: after one made under an ``if``,
+    later uses may still see these rows, and they are counted as before."""
+    usage = _flow.usage_of(
+        package, source, decl, stmt, func, close_methods, consumers=dbapi.CLOSING_CONSUMERS
+    )
+    if not usage.reassigned:
+        return usage, None
+    until = min(usage.reassigned, key=lambda node: node.start_byte)
+    if until.parent != stmt.parent:
+        return usage, None
+    restricted = _flow.usage_of(
+        package,
+        source,
+        decl,
+        stmt,
+        func,
+        close_methods,
+        consumers=dbapi.CLOSING_CONSUMERS,
+        until=until,
+    )
+    return restricted, until
+
+
+def _closed_by_deferred_closure(
+    package: Package, source: SourceFile, decl: Decl, stmt: Node, func: Node
+) -> bool:
+    """``defer func() { rows.Close() }()`` written before the query (``var rows *sql.Rows``
+    first): it closes whatever the variable holds when the function returns."""
+    body = func.child_by_field_name("body")
+    if body is None:
+        return False
+    for defer in walk(body):
+        if defer.type != "defer_statement" or defer.start_byte >= stmt.start_byte:
+            continue
+        for node in walk(defer):
+            if node.type != "call_expression" or not _inside_literal(node, defer):
+                continue  # `defer rows.Close()` closes the rows of that moment only
+            receiver, name, _ = call_parts(node)
+            if name != "Close" or receiver is None or receiver.type != "identifier":
+                continue
+            found = package.lookup(text(receiver), receiver, source)
+            if found is not None and (found.node == decl.node or _same_variable(found, decl)):
+                return True
+    return False
+
+
+def _inside_literal(node: Node, stop: Node) -> bool:
+    current = node.parent
+    while current is not None and current != stop:
+        if current.type == "func_literal":
+            return True
+        current = current.parent
+    return False
+
+
+def _same_variable(earlier: Decl, decl: Decl) -> bool:
+    """``rows, err := ...`` in the scope that already declares ``rows`` reuses the variable."""
+    statement = decl.statement
+    return (
+        earlier.name == decl.name
+        and statement is not None
+        and statement.type == "short_var_declaration"
+        and earlier.statement is not None
+        and earlier.statement.parent == statement.parent
+    )

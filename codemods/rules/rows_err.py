@@ -11,7 +11,7 @@ from codemods.model import Edit, Finding, Safety
 from codemods.package import call_parts, enclosing_function
 from codemods.rules import _flow, _returns
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
-from codemods.source import SourceFile, text, walk
+from codemods.source import SourceFile, text
 
 _HEADER = """package users
 
@@ -60,7 +60,9 @@ class RowsErr(Rule):
 
     id = "rows-err"
     summary = "for rows.Next() loop whose function never checks rows.Err()"
-    fix_summary = "add `if err := rows.Err(); err != nil { ... }` after the loop, in the function's style"
+    fix_summary = (
+        "add `if err := rows.Err(); err != nil { ... }` after the loop, in the function's style"
+    )
     safety = Safety.SAFE
     linters = ("rowserrcheck",)
 
@@ -168,13 +170,35 @@ class RowsErr(Rule):
         usage = _flow.usage_of(
             package, source, decl, decl.node, owner, close_methods=("Err",), closures_escape=False
         )
+        query_stmt = decl.statement
+        if usage.reassigned:
+            # rows reused for several queries: only this loop's rows count, from the
+            # assignment before the loop to the next one after it.
+            # Only reassignments of the loop's own block cut: one under an `if` may not run.
+            same_block = [r for r in usage.reassigned if r.parent == loop.parent]
+            earlier = [r for r in same_block if r.end_byte <= loop.start_byte]
+            later = [r for r in same_block if r.start_byte >= loop.end_byte]
+            start = max(earlier, key=lambda r: r.start_byte) if earlier else decl.node
+            if earlier:
+                query_stmt = start
+            usage = _flow.usage_of(
+                package,
+                source,
+                decl,
+                start,
+                owner,
+                close_methods=("Err",),
+                consumers=dbapi.CLOSING_CONSUMERS,
+                closures_escape=False,
+                until=min(later, key=lambda r: r.start_byte) if later else None,
+            )
         if usage.deferred or usage.closes or usage.escapes or "Err" in usage.methods:
             return None
         name = text(rows)
         message = f"rows.Err() is never checked after iterating {name}"
         if loop.parent is None or loop.parent.type != "statement_list":
             return self.finding(ctx, loop, message)
-        body = self._handler_lines(ctx, decl.statement, func, loop)
+        body = self._handler_lines(ctx, query_stmt, func, loop)
         if body is None:
             return self.finding(ctx, loop, message + " (no way to return the error here)")
         # `err :=` would shadow a result named err, and a copied bare `return` then fails to
@@ -190,13 +214,17 @@ class RowsErr(Rule):
         Next has just reported false."""
         cond = loop.child_by_field_name("condition")
         block = loop.child_by_field_name("consequence")
-        if loop.type == "if_statement" and cond is not None and cond.type == "unary_expression":
-            if block is not None:
-                indent = source.indent_at(loop.start_byte) + b"\t"
-                end = source.line_end(block.start_byte)
-                nl = source.newline
-                body = b"".join(nl + (indent + ln.encode() if ln else b"") for ln in lines)
-                return Edit(end, end, body)
+        if (
+            loop.type == "if_statement"
+            and cond is not None
+            and cond.type == "unary_expression"
+            and block is not None
+        ):
+            indent = source.indent_at(loop.start_byte) + b"\t"
+            end = source.line_end(block.start_byte)
+            nl = source.newline
+            body = b"".join(nl + (indent + ln.encode() if ln else b"") for ln in lines)
+            return Edit(end, end, body)
         return _flow.line_insert_after(source, loop, lines)
 
     def _handler_lines(

@@ -11,7 +11,7 @@ from codemods.model import Edit, Finding, Safety
 from codemods.package import Decl, FuncInfo, Package, call_parts, enclosing_function
 from codemods.rules import _flow
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
-from codemods.source import SourceFile, text, walk
+from codemods.source import text, walk
 
 PREPARE_METHODS = frozenset(
     {"Prepare", "PrepareContext", "Preparex", "PreparexContext", "PrepareNamed",
@@ -43,7 +43,8 @@ class StmtClose(Rule):
     ## What it does
     Finds statements from `Prepare`/`PrepareContext` (and sqlx `Preparex`/`PrepareNamed`) that
     are made in a function and not closed there, and package-level `*sql.Stmt` variables that
-    nothing in the package ever closes.
+    nothing in the package ever closes. A statement returned by a function of the package is
+    its caller's to close, exactly like one the caller prepared itself.
 
     ## Why is this bad?
     A prepared statement lives on every connection it was used on, on the client and on the
@@ -171,9 +172,20 @@ func closePreparedStatements() {
 
     def _local_statements(self, ctx: RuleContext) -> Iterator[Finding]:
         package, source = ctx.package, ctx.source
-        for call, _receiver, _method in _flow.resource_bindings(
-            package, source, PREPARE_METHODS, dbapi.STMTS
-        ):
+        prepared = [
+            call
+            for call, _receiver, _method in _flow.resource_bindings(
+                package, source, PREPARE_METHODS, dbapi.STMTS
+            )
+        ]
+        seen = {call.id for call in prepared}
+        # A function of the package that returns a statement hands it to its caller.
+        owned = [
+            call
+            for call, _name in _flow.owned_results(package, source, dbapi.STMTS)
+            if call.id not in seen
+        ]
+        for call in [*prepared, *owned]:
             func = enclosing_function(call)
             binding = _flow.binding_of(call)
             if func is None or binding is None:
@@ -210,7 +222,8 @@ func closePreparedStatements() {
         if binding.err_name not in ("", "_") and not has_check:
             return self.finding(ctx, call, message + " after the error check")
         edit = _flow.line_insert_after(ctx.source, anchor, [f"defer {name}.Close()"])
-        return self.finding(ctx, call, message, self.make_fix(f"Add `defer {name}.Close()`", [edit]))
+        fix = self.make_fix(f"Add `defer {name}.Close()`", [edit])
+        return self.finding(ctx, call, message, fix)
 
     # -- package-level statements ------------------------------------------------------------
 
