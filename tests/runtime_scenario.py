@@ -3,12 +3,14 @@
 Shared by tests/test_runtime.py (which asserts the outcomes) and benchmarks/runtime_leak.py
 (which tabulates and plots them). Nothing here asserts; everything here measures.
 
-- `build_variants()` copies examples/ twice, runs `leakfix fix --unsafe-fixes` on one copy and
-  builds both offline (GOPROXY=off, modules from the local cache only).
+- `build_variants()` copies examples/ per variant ("before": as it is; "after": `leakfix fix
+  --unsafe-fixes`; "only RULE": `--select RULE`), fixes each copy and builds it offline
+  (GOPROXY=off, GOFLAGS=-mod=mod: modules from the local cache only).
 - `ENDPOINTS` are the leaky endpoints of examples/leaks.go: the request the i-th call sends and
   what a correct answer to it is.
 - `run_endpoint()` starts a fresh service process on the database, sends the requests (a
-  sequential run first, then the rest from a thread pool, in two halves) while sampling
+  sequential run first, then the rest in paced bursts from a thread pool, in two halves,
+  each request failing after a short socket timeout) while sampling
   /debug/vars, and takes a checkpoint after each half: db.Stats() once in-use connections
   settle, the service's sessions in pg_stat_activity, and the server-side prepared statements
   of its sessions (GET /debug/prepared, see examples/debug.go for why it is counted there).
@@ -44,7 +46,7 @@ REQUESTS = 2000  # per endpoint and variant
 # After a short sequential run, requests go out in bursts of BURST at RATE requests a second
 # on average, from up to WORKERS threads. A healthy service answers a burst in milliseconds, so
 # a request that gets no answer within TIMEOUT has stalled. A stalled request holds its
-# thread for TIMEOUT: WORKERS bounds how long ~2,000 stalled requests take (here ~8 s), while
+# thread for TIMEOUT: WORKERS bounds how long ~2,000 stalled requests take (here ~10 s), while
 # the pacing keeps a healthy service far from queueing behind a saturated CPU (it answers in
 # a few ms; TIMEOUT leaves room for a machine busy with other work).
 RATE = 500.0

@@ -25,7 +25,7 @@ from typing import NoReturn
 
 import pytest
 from gotools import require_go
-from pgcluster import PgCluster, find_pg_bindir
+from pgcluster import PgCluster, PgError, find_pg_bindir
 from runtime_scenario import (
     BEFORE_AFTER,
     DATABASE,
@@ -60,7 +60,10 @@ def pg(request: pytest.FixtureRequest) -> Iterator[PgCluster]:
             "PostgreSQL server binaries not found (no /usr/lib/postgresql/*/bin/initdb, "
             "$PG_BINDIR or initdb on PATH); run .ci/install-postgres.sh"
         )
-    cluster = PgCluster(bindir)
+    try:
+        cluster = PgCluster(bindir)
+    except PgError as error:  # no psql, or root without a `postgres` OS user
+        _missing(str(error))
     request.addfinalizer(cluster.stop)  # also when start() or a test fails
     cluster.start()
     cluster.create_database(DATABASE)

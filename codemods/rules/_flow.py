@@ -294,6 +294,8 @@ def _classify(
             usage.methods.add(qualified)  # read by the library, still ours to close
         elif package.callee_info(call, source) is None:
             usage.escapes = True  # handed to code outside the package
+        elif _result_returned(call) and _returns_resource(package, source, call):
+            usage.escapes = True  # wrapped and returned: `return c.wrap(rows), nil`
         return
     if parent.type == "expression_list" and parent.parent is not None:
         owner = parent.parent
@@ -325,6 +327,22 @@ def qualified_callee(package: Package, source: SourceFile, call: Node) -> str:
         return f"{family}.{name}" if family else ""
     handle = package.handle_type(operand, source)
     return f"{handle}.{name}" if handle else ""
+
+
+def _result_returned(call: Node) -> bool:
+    stmt = statement_of(call)
+    return stmt is not None and stmt.type == "return_statement"
+
+
+def _returns_resource(package: Package, source: SourceFile, call: Node) -> bool:
+    """Whether the package function called hands back a resource or a wrapper struct."""
+    from codemods import dbapi
+
+    info = package.callee_info(call, source)
+    owned = dbapi.ROWS | dbapi.STMTS | dbapi.TXS | dbapi.CONNS
+    return info is not None and any(
+        r in owned or (r or "").startswith("local.") for r in info.results
+    )
 
 
 def exits_between(start: Node, end_offset: int, func: Node) -> bool:
@@ -494,7 +512,9 @@ def name_escapes(name: str, after: Node, func: Node) -> bool:
 _GOEXIT_SUFFIXES = (".Fatal", ".Fatalf", ".FailNow", ".SkipNow", ".Skip", ".Skipf")
 
 
-def read_to_the_end(source: SourceFile, name: str, anchor: Node, func: Node) -> bool:
+def read_to_the_end(
+    source: SourceFile, name: str, anchor: Node, func: Node, before: int | None = None
+) -> bool:
     """Whether rows ``name`` are read by a `for name.Next()` loop of the anchor's block that
     nothing can leave early: database/sql and pgx close rows themselves once Next reports
     false, so such rows do not leak even without Close."""
@@ -510,6 +530,8 @@ def read_to_the_end(source: SourceFile, name: str, anchor: Node, func: Node) -> 
         None,
     )
     if loop is None or exits_between(anchor, loop.end_byte, func):
+        return False
+    if before is not None and loop.end_byte > before:
         return False
     body = func.child_by_field_name("body")
     assert body is not None

@@ -49,6 +49,9 @@ class RowsClose(Rule):
     package are the caller's to close, exactly like a direct query; a function of the package
     that closes its parameter closes for its callers (also when deferred), and so do pgx's
     `CollectRows`/`CollectOneRow`/`CollectExactlyOneRow`/`ForEachRow`/`AppendRows`.
+    Rows read to the end by a `for rows.Next()` loop that nothing can leave early (no
+    `return`, `break`, `panic`, `t.Fatal` between the error check and the loop's end) are not
+    reported: database/sql and pgx close rows themselves once `Next` reports false.
 
     ## Why is this bad?
     Open rows hold a pooled connection (and, on CockroachDB, server-side buffers) until they are
@@ -141,6 +144,10 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
 	}
 	n := 0
 	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			return 0, err
+		}
 		n++
 	}
 	return n, rows.Err()
@@ -156,6 +163,10 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
 	defer rows.Close()
 	n := 0
 	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			return 0, err
+		}
 		n++
 	}
 	return n, rows.Err()
@@ -198,6 +209,10 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
 		return 0, err
 	}
 	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			return 0, err
+		}
 		n++
 	}
 	rows, err = db.QueryContext(ctx, "SELECT 1 FROM admins")
@@ -206,6 +221,10 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
 	}
 	defer rows.Close()
 	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			return 0, err
+		}
 		n++
 	}
 	return n, rows.Err()
@@ -220,6 +239,10 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
 	}
 	defer rows.Close()
 	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			return 0, err
+		}
 		n++
 	}
 	rows, err = db.QueryContext(ctx, "SELECT 1 FROM admins")
@@ -228,6 +251,10 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
 	}
 	defer rows.Close()
 	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			return 0, err
+		}
 		n++
 	}
 	return n, rows.Err()
@@ -286,10 +313,15 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
             return None
         stmt = binding.statement
         check = _flow.next_statement(stmt)
-        has_check = _flow.is_err_check(check, binding.err_name)
+        has_check = _flow.is_err_check(check, binding.err_name) or _asserts_no_error(
+            check, binding.err_name
+        )
         anchor = check if has_check and check is not None else stmt
         if _flow.closed_on_every_path(usage, anchor, func, stmt.parent):
             return None
+        limit = reassigned.start_byte if reassigned is not None else None
+        if _flow.read_to_the_end(source, rows_name, anchor, func, before=limit):
+            return None  # Next() closes rows once it reports false, and nothing leaves early
         message = f"rows are not closed on every path: add `defer {rows_name}.Close()`"
         if reassigned is not None:
             line = source.position(reassigned.start_byte)[0]
@@ -389,6 +421,19 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
         ]
         fix = self.make_fix(f"Use `{variant}`", edits)
         return self.finding(ctx, call, message.replace("use Exec", f"use {variant}"), fix)
+
+
+def _asserts_no_error(stmt: Node | None, err_name: str) -> bool:
+    """``require.NoError(t, err)``: a test's error check (the goroutine ends on error)."""
+    if stmt is None or stmt.type != "expression_statement" or not err_name or err_name == "_":
+        return False
+    call = stmt.named_children[0] if stmt.named_children else None
+    if call is None or call.type != "call_expression":
+        return False
+    callee = text(call.child_by_field_name("function"))
+    args = call.child_by_field_name("arguments")
+    names = [text(a) for a in args.named_children] if args is not None else []
+    return callee in ("require.NoError", "require.Nil") and err_name in names
 
 
 def _usage_until_reassigned(

@@ -32,12 +32,16 @@ func (d *Directory) OnPlan(ctx context.Context, plan string) ([]Tenant, error) {
 
 // Query on a transaction from the aliased package.
 func countIn(ctx context.Context, tx *dbsql.Tx) (int, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT 1 FROM tenants") // want "rows-close"
+	rows, err := tx.QueryContext(ctx, "SELECT id FROM tenants") // want "rows-close"
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return 0, err
+		}
 		n++
 	}
 	return n, rows.Err()

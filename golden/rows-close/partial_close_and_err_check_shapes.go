@@ -5,14 +5,18 @@ import (
 	"database/sql"
 )
 
-// maybeClose closes the rows on one branch only.
+// maybeClose closes the rows on one branch only, and not at all when a Scan fails.
 func maybeClose(ctx context.Context, db *sql.DB, keep bool) (int, error) {
-	rows, err := db.QueryContext(ctx, "SELECT 1 FROM users") // want "rows-close"
+	rows, err := db.QueryContext(ctx, "SELECT id FROM users") // want "rows-close"
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return 0, err
+		}
 		n++
 	}
 	if !keep {
@@ -37,13 +41,17 @@ func elseCheck(ctx context.Context, db *sql.DB) (int, error) {
 
 // commentBetween has comments around the error check.
 func commentBetween(ctx context.Context, db *sql.DB) (int, error) {
-	rows, err := db.QueryContext(ctx, "SELECT 1 FROM users") // want "rows-close"
+	rows, err := db.QueryContext(ctx, "SELECT id FROM users") // want "rows-close"
 	// the query may fail when the table is missing
 	if err != nil {
 		return 0, err // give up
 	} // done checking
 	n := 0
 	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return 0, err
+		}
 		n++
 	}
 	return n, rows.Err()

@@ -37,12 +37,16 @@ func printNames(ctx context.Context) error {
 
 // countEmbedded queries through the embedded *sql.DB.
 func (r Repo) countEmbedded(ctx context.Context) (int, error) {
-	rows, err := r.QueryContext(ctx, "SELECT 1 FROM users") // want "rows-close"
+	rows, err := r.QueryContext(ctx, "SELECT id FROM users") // want "rows-close"
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return 0, err
+		}
 		n++
 	}
 	return n, rows.Err()
@@ -69,38 +73,51 @@ func register(e *echo.Echo) {
 	})
 }
 
-func lockUsers(ctx context.Context) error {
+// lockUsers locks the users and returns their ids.
+func lockUsers(ctx context.Context) ([]int64, error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer tx.Rollback()
 	rows, err := tx.QueryContext(ctx, "SELECT id FROM users FOR UPDATE") // want "rows-close"
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var ids []int64
 	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, err
 	}
-	return tx.Commit()
+	return ids, tx.Commit()
 }
 
-func lockUsersPgx(ctx context.Context, pool *pgxpool.Pool) error {
+func lockUsersPgx(ctx context.Context, pool *pgxpool.Pool) ([]int64, error) {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer tx.Rollback(ctx)
 	rows, err := tx.Query(ctx, "SELECT id FROM users FOR UPDATE") // want "rows-close"
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var ids []int64
 	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, err
 	}
-	return tx.Commit(ctx)
+	return ids, tx.Commit(ctx)
 }
