@@ -110,9 +110,7 @@ def render(findings: list[tuple[str, Finding, str]], corpora: dict[str, Path]) -
         per_rule[finding.rule][f"corpus:{corpus}"] += 1
         note = label.get("note", "")
         rel = label_key.split(":", 2)[1]
-        rows.append(
-            f"| {corpus} | `{rel}:{finding.line}` | {finding.rule} | {verdict} | {note} |"
-        )
+        rows.append(f"| {corpus} | `{rel}:{finding.line}` | {finding.rule} | {verdict} | {note} |")
     tp = sum(c["true-positive"] for c in per_rule.values())
     fp = sum(c["false-positive"] for c in per_rule.values())
     unclassified = sum(c["unclassified"] for c in per_rule.values())
@@ -128,7 +126,9 @@ def render(findings: list[tuple[str, Finding, str]], corpora: dict[str, Path]) -
     ]
     for rule, counts in sorted(per_rule.items()):
         spread = ", ".join(
-            f"{k.split(':', 1)[1]} {v}" for k, v in sorted(counts.items()) if k.startswith("corpus:")
+            f"{k.split(':', 1)[1]} {v}"
+            for k, v in sorted(counts.items())
+            if k.startswith("corpus:")
         )
         total = sum(v for k, v in counts.items() if k.startswith("corpus:"))
         lines.append(

@@ -150,9 +150,29 @@ _SQLX_TX["NamedQuery"] = Method(("sqlx.Rows", "error"), False, exec_variant="Nam
 _GORM_CHAIN = {
     name: Method(("gorm.DB",), False)
     for name in (
-        "Model", "Table", "Raw", "Where", "Not", "Or", "Select", "Omit", "Distinct", "Joins",
-        "InnerJoins", "Group", "Having", "Order", "Limit", "Offset", "Scopes", "Preload",
-        "Unscoped", "Clauses", "Debug", "Session", "WithContext",
+        "Model",
+        "Table",
+        "Raw",
+        "Where",
+        "Not",
+        "Or",
+        "Select",
+        "Omit",
+        "Distinct",
+        "Joins",
+        "InnerJoins",
+        "Group",
+        "Having",
+        "Order",
+        "Limit",
+        "Offset",
+        "Scopes",
+        "Preload",
+        "Unscoped",
+        "Clauses",
+        "Debug",
+        "Session",
+        "WithContext",
     )
 }
 
@@ -228,8 +248,13 @@ def is_handle(type_name: str | None) -> bool:
 # Library functions that take rows and close them (pgx v5 closes, and checks Err, before
 # returning): handing rows to one of them is closing them. Named ``family.Function``.
 CLOSING_CONSUMERS = frozenset(
-    {"pgx.CollectRows", "pgx.CollectOneRow", "pgx.CollectExactlyOneRow", "pgx.ForEachRow",
-     "pgx.AppendRows"}
+    {
+        "pgx.CollectRows",
+        "pgx.CollectOneRow",
+        "pgx.CollectExactlyOneRow",
+        "pgx.ForEachRow",
+        "pgx.AppendRows",
+    }
 )
 # Library calls that read rows handed to them but leave closing to the caller (gorm's
 # ScanRows, sqlx's scanners): not an escape. Named ``family.Function`` or ``Type.Method``.

@@ -303,9 +303,7 @@ def _one_by_one(
             data = candidate
             kept.append(finding)
             continue
-        state.result.messages.append(
-            f"line {finding.line}: {finding.rule} fix withheld: {reason}"
-        )
+        state.result.messages.append(f"line {finding.line}: {finding.rule} fix withheld: {reason}")
         state.frozen_findings.add((finding.rule, finding.message))
     return data, kept
 
@@ -330,7 +328,7 @@ def _report_conflicts(
 
 
 def write_results(results: Sequence[FileResult]) -> list[str]:
-    """Atomically write every changed file (temp file + rename, mode kept); returns paths written."""
+    """Write every changed file atomically (temp file + rename, mode kept); return the paths."""
     written = []
     for result in results:
         if result.error or not result.changed:

@@ -107,7 +107,7 @@ class SourceFile:
 
     @cached_property
     def is_generated(self) -> bool:
-        """Go's convention: a line `// Code generated ... DO NOT EDIT.` before the package clause."""
+        """Go's convention: `// Code generated ... DO NOT EDIT.` before the package clause."""
         head = self.data.split(b"package ", 1)[0] if b"package " in self.data else self.data[:4096]
         for line in head.splitlines():
             stripped = line.strip()

@@ -60,7 +60,7 @@ def wants(data: bytes) -> dict[int, list[str]]:
     for number, line in enumerate(data.decode("utf-8").splitlines(), start=1):
         match = WANT.search(line)
         if match:
-            out[number] = [i.replace("\\\"", "\"") for i in WANT_ITEM.findall(match.group(1))]
+            out[number] = [i.replace('\\"', '"') for i in WANT_ITEM.findall(match.group(1))]
     return out
 
 

@@ -54,7 +54,9 @@ def _visible_names(at: Node) -> Iterator[tuple[str, Node]]:
             if _is_goroutine(scope):
                 return
         elif scope.type == "statement_list":
-            for stmt in reversed([s for s in scope.named_children if s.end_byte <= child.start_byte]):
+            for stmt in reversed(
+                [s for s in scope.named_children if s.end_byte <= child.start_byte]
+            ):
                 for ident in _declared_identifiers(stmt):
                     yield text(ident), ident
         elif scope.type in ("if_statement", "for_statement", "expression_switch_statement"):
@@ -68,7 +70,9 @@ def _visible_names(at: Node) -> Iterator[tuple[str, Node]]:
 
 def _declared_identifiers(stmt: Node) -> list[Node]:
     if stmt.type == "short_var_declaration":
-        return [i for i in expression_items(stmt.child_by_field_name("left")) if i.type == "identifier"]
+        return [
+            i for i in expression_items(stmt.child_by_field_name("left")) if i.type == "identifier"
+        ]
     if stmt.type == "var_declaration":
         out = []
         for spec in stmt.named_children:

@@ -206,8 +206,10 @@ def _deferred_or_closure(node: Node, func: Node) -> str:
 def _called_on_the_spot(literal: Node) -> bool:
     """``func() { ... }()`` (not under go/defer, which the caller checks first)."""
     parent = literal.parent
-    return parent is not None and parent.type == "call_expression" and (
-        parent.child_by_field_name("function") == literal
+    return (
+        parent is not None
+        and parent.type == "call_expression"
+        and (parent.child_by_field_name("function") == literal)
     )
 
 
@@ -370,8 +372,12 @@ def _jump_stays_inside(jump: Node, start: Node, end_offset: int) -> bool:
         return False
     current = jump.parent
     while current is not None:
-        if current.type in ("for_statement", "expression_switch_statement",
-                            "type_switch_statement", "select_statement"):
+        if current.type in (
+            "for_statement",
+            "expression_switch_statement",
+            "type_switch_statement",
+            "select_statement",
+        ):
             if jump.type == "continue_statement" and current.type != "for_statement":
                 current = current.parent
                 continue
@@ -555,8 +561,12 @@ def _loops_over(loop: Node, name: str) -> bool:
 def _innermost_breakable(node: Node) -> Node | None:
     current = node.parent
     while current is not None and current.type not in FUNCTION_TYPES:
-        if current.type in ("for_statement", "expression_switch_statement",
-                            "type_switch_statement", "select_statement"):
+        if current.type in (
+            "for_statement",
+            "expression_switch_statement",
+            "type_switch_statement",
+            "select_statement",
+        ):
             return current
         current = current.parent
     return None

@@ -8,14 +8,41 @@ from codemods.package import Package, unwrap_type
 from codemods.source import SourceFile, text
 
 _NUMERIC = {
-    "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64",
-    "uintptr", "float32", "float64", "complex64", "complex128", "byte", "rune",
+    "int",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "uintptr",
+    "float32",
+    "float64",
+    "complex64",
+    "complex128",
+    "byte",
+    "rune",
 }
 _NIL_KINDS = {
-    "pointer_type", "slice_type", "map_type", "channel_type", "function_type", "interface_type",
+    "pointer_type",
+    "slice_type",
+    "map_type",
+    "channel_type",
+    "function_type",
+    "interface_type",
 }
-_TERMINATING_CALLS = ("panic", "log.Fatal", "log.Fatalf", "log.Fatalln", "log.Panic",
-                      "log.Panicf", "os.Exit")
+_TERMINATING_CALLS = (
+    "panic",
+    "log.Fatal",
+    "log.Fatalf",
+    "log.Fatalln",
+    "log.Panic",
+    "log.Panicf",
+    "os.Exit",
+)
 
 
 def results_of(func: Node) -> list[tuple[str, Node]]:
@@ -91,8 +118,10 @@ def ends_function(block: Node) -> bool:
         call = last.named_children[0]
         if call.type == "call_expression":
             callee = text(call.child_by_field_name("function"))
-            return callee in _TERMINATING_CALLS or callee.endswith(".Fatal") or callee.endswith(
-                ".Fatalf"
+            return (
+                callee in _TERMINATING_CALLS
+                or callee.endswith(".Fatal")
+                or callee.endswith(".Fatalf")
             )
     return False
 

@@ -27,7 +27,7 @@ class Valid:
 
 @dataclass(frozen=True)
 class Invalid:
-    """Go source on which the rule must fire; ``expected`` is the file after the fix (None: no fix)."""
+    """Go source on which the rule must fire; ``expected``: the fixed file (None: no fix)."""
 
     code: str
     message: str  # regular expression searched in the finding's message
@@ -64,9 +64,7 @@ class Rule:
     @classmethod
     def doc_section(cls, title: str) -> str:
         """One section of the docstring (``What it does``, ``Fix safety`` ...)."""
-        match = re.search(
-            rf"^## {re.escape(title)}\??\n(.*?)(?=^## |\Z)", cls.doc(), re.S | re.M
-        )
+        match = re.search(rf"^## {re.escape(title)}\??\n(.*?)(?=^## |\Z)", cls.doc(), re.S | re.M)
         return match.group(1).strip() if match else ""
 
     # helpers for subclasses -------------------------------------------------

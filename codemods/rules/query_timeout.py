@@ -153,7 +153,11 @@ class QueryTimeout(Rule):
         taken_in: dict[int, set[str]],
         wrappers: list[_Wrapper],
     ) -> Finding:
-        what = f"on {self._describe(ctx, background)}" if background is not None else "without a context"
+        what = (
+            f"on {self._describe(ctx, background)}"
+            if background is not None
+            else "without a context"
+        )
         message = f"{call.method_name} {what} has no deadline: wrap it in context.WithTimeout"
         blocker = self._fix_blocker(call)
         if blocker:
@@ -222,9 +226,9 @@ class QueryTimeout(Rule):
             return "it runs after the function moves on: give it its own context where it runs"
         if _flow.inside_loop(stmt, func) or _in_loop_header(call.call, func):
             return "inside a loop: a deferred cancel would wait for the function to return"
-        if call.method.results and call.method.results[0] in _BOUND_TO_CONTEXT:
-            if self._leaves_function(call, func):
-                return "its result leaves the function, where a deferred cancel would end it"
+        bound = bool(call.method.results) and call.method.results[0] in _BOUND_TO_CONTEXT
+        if bound and self._leaves_function(call, func):
+            return "its result leaves the function, where a deferred cancel would end it"
         return ""
 
     def _leaves_function(self, call: _context.DbCall, func: Node) -> bool:

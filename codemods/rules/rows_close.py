@@ -14,8 +14,7 @@ from codemods.rules.base import Invalid, Rule, RuleContext, Valid
 from codemods.source import SourceFile, text, walk
 
 QUERY_METHODS = frozenset(
-    {"Query", "QueryContext", "Queryx", "QueryxContext", "NamedQuery", "NamedQueryContext",
-     "Rows"}
+    {"Query", "QueryContext", "Queryx", "QueryxContext", "NamedQuery", "NamedQueryContext", "Rows"}
 )
 ROW_METHODS = frozenset({"QueryRow", "QueryRowContext", "QueryRowx", "QueryRowxContext"})
 # The Exec form of a single-row query whose row is thrown away: same arguments.
@@ -335,8 +334,10 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
             return self.finding(ctx, call, message + " after the error check")
         if _flow.inside_loop(stmt, func):
             return self.finding(
-                ctx, call, f"rows are not closed on every path: close {rows_name} before the "
-                "next iteration (a deferred close would wait for the function to return)"
+                ctx,
+                call,
+                f"rows are not closed on every path: close {rows_name} before the "
+                "next iteration (a deferred close would wait for the function to return)",
             )
         edit = _flow.line_insert_after(source, anchor, [f"defer {rows_name}.Close()"])
         fix = self.make_fix(f"Add `defer {rows_name}.Close()`", [edit])
@@ -357,9 +358,7 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
             return self.finding(ctx, call, message)
         return self._exec_finding(ctx, call, message, spec.exec_variant)
 
-    def _exec_finding(
-        self, ctx: RuleContext, call: Node, message: str, variant: str
-    ) -> Finding:
+    def _exec_finding(self, ctx: RuleContext, call: Node, message: str, variant: str) -> Finding:
         callee = call.child_by_field_name("function")
         field = callee.child_by_field_name("field") if callee is not None else None
         if field is None:

@@ -14,8 +14,14 @@ from codemods.rules.base import Invalid, Rule, RuleContext, Valid
 from codemods.source import text, walk
 
 PREPARE_METHODS = frozenset(
-    {"Prepare", "PrepareContext", "Preparex", "PreparexContext", "PrepareNamed",
-     "PrepareNamedContext"}
+    {
+        "Prepare",
+        "PrepareContext",
+        "Preparex",
+        "PreparexContext",
+        "PrepareNamed",
+        "PrepareNamedContext",
+    }
 )
 _HEADER = """package users
 
@@ -215,8 +221,10 @@ func closePreparedStatements() {
         name = binding.name(0)
         state = "not closed on every path" if usage.closes else "never closed"
         message = f"prepared statement is {state}: add `defer {name}.Close()`"
-        if stmt.parent is None or stmt.parent.type != "statement_list" or _flow.inside_loop(
-            stmt, func
+        if (
+            stmt.parent is None
+            or stmt.parent.type != "statement_list"
+            or _flow.inside_loop(stmt, func)
         ):
             return self.finding(ctx, call, message)
         if binding.err_name not in ("", "_") and not has_check:
@@ -237,8 +245,7 @@ func closePreparedStatements() {
         note = self._fix_note(ctx.package)
         for decl in mine:
             message = (
-                f"package-level statement {decl.name} is never closed: close it on shutdown"
-                + note
+                f"package-level statement {decl.name} is never closed: close it on shutdown" + note
             )
             yield self.finding(ctx, decl.node, message, fix)
 
@@ -368,8 +375,8 @@ def _shutdown_statement(main: FuncInfo) -> Node | None:
 def _exits_early(main: FuncInfo) -> bool:
     return any(
         n.type == "call_expression"
-        and text(n.child_by_field_name("function")) in ("os.Exit", "log.Fatal", "log.Fatalf",
-                                                         "log.Fatalln")
+        and text(n.child_by_field_name("function"))
+        in ("os.Exit", "log.Fatal", "log.Fatalf", "log.Fatalln")
         for n in walk(main.node)
     )
 
