@@ -171,11 +171,14 @@ class Package:
         )
 
     def _collect(self) -> None:
+        # Types first: function results name struct types declared in any file.
         for source in self.files:
             for decl in source.root.children:
                 if decl.type == "type_declaration":
                     self._collect_types(decl, source)
-                elif decl.type == "function_declaration":
+        for source in self.files:
+            for decl in source.root.children:
+                if decl.type == "function_declaration":
                     self._collect_func(decl, source, "")
                 elif decl.type == "method_declaration":
                     self._collect_func(decl, source, self._receiver_type(decl))

@@ -45,6 +45,10 @@ func count(db *sql.DB) (int, error) {
 \t}
 \tn := 0
 \tfor rows.Next() {
+\t\tvar id int
+\t\tif err := rows.Scan(&id); err != nil {
+\t\t\treturn 0, err
+\t\t}
 \t\tn++
 \t}
 \treturn n, rows.Err()

@@ -519,11 +519,18 @@ _GOEXIT_SUFFIXES = (".Fatal", ".Fatalf", ".FailNow", ".SkipNow", ".Skip", ".Skip
 
 
 def read_to_the_end(
-    source: SourceFile, name: str, anchor: Node, func: Node, before: int | None = None
+    source: SourceFile,
+    name: str,
+    anchor: Node,
+    func: Node,
+    before: int | None = None,
+    closes_on_read_error: bool = False,
 ) -> bool:
     """Whether rows ``name`` are read by a `for name.Next()` loop of the anchor's block that
     nothing can leave early: database/sql and pgx close rows themselves once Next reports
-    false, so such rows do not leak even without Close."""
+    false, so such rows do not leak even without Close. With ``closes_on_read_error`` (pgx:
+    a failed Scan or Values closes the rows too) leaving right after such a failure is fine.
+    t.Fatal and require.* end the test goroutine; the test's cleanup closes its connection."""
     block = anchor.parent
     if block is None:
         return False
@@ -535,9 +542,7 @@ def read_to_the_end(
         ),
         None,
     )
-    if loop is None or exits_between(anchor, loop.end_byte, func):
-        return False
-    if before is not None and loop.end_byte > before:
+    if loop is None or (before is not None and loop.end_byte > before):
         return False
     body = func.child_by_field_name("body")
     assert body is not None
@@ -546,15 +551,50 @@ def read_to_the_end(
             continue
         if node.type == "break_statement" and _innermost_breakable(node) == loop:
             return False
-        if node.type == "call_expression" and _leaves_goroutine(node):
+        if not _is_exit(node, anchor, loop.end_byte):
+            continue
+        if not (closes_on_read_error and _after_failed_read(node, name)):
             return False
     return True
+
+
+def _is_exit(node: Node, start: Node, end_offset: int) -> bool:
+    if node.type in ("return_statement", "goto_statement"):
+        return True
+    if node.type == "call_expression":
+        return text(node.child_by_field_name("function")) == "panic"
+    if node.type in ("break_statement", "continue_statement"):
+        return not _jump_stays_inside(node, start, end_offset)
+    return False
+
+
+def _after_failed_read(exit_node: Node, name: str) -> bool:
+    """The exit sits in `if err != nil { ... }` checking ``name.Scan(...)``/``name.Values()``
+    (in the if's initializer or the statement just before it)."""
+    current = exit_node.parent
+    while current is not None and current.type not in FUNCTION_TYPES:
+        if current.type == "if_statement":
+            reads = [current.child_by_field_name("initializer"), current.prev_named_sibling]
+            if any(r is not None and _reads_rows(r, name) for r in reads):
+                return True
+        current = current.parent
+    return False
+
+
+def _reads_rows(stmt: Node, name: str) -> bool:
+    if stmt.type not in ("short_var_declaration", "assignment_statement"):
+        return False
+    right = text(stmt.child_by_field_name("right"))
+    return right.startswith((f"{name}.Scan(", f"{name}.Values(", f"{name}.RawValues("))
 
 
 def _loops_over(loop: Node, name: str) -> bool:
     cond = loop.child_by_field_name("condition")
     if cond is None:
         cond = next((c for c in loop.named_children if c.type == "call_expression"), None)
+    if cond is None:  # for k := 0; rows.Next(); k++ { ... }
+        clause = next((c for c in loop.named_children if c.type == "for_clause"), None)
+        cond = clause.child_by_field_name("condition") if clause is not None else None
     return cond is not None and text(cond) == f"{name}.Next()"
 
 

@@ -319,7 +319,10 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
         if _flow.closed_on_every_path(usage, anchor, func, stmt.parent):
             return None
         limit = reassigned.start_byte if reassigned is not None else None
-        if _flow.read_to_the_end(source, rows_name, anchor, func, before=limit):
+        pgx_rows = decl.type == "pgx.Rows"  # pgx closes rows when Scan/Values fail
+        if _flow.read_to_the_end(
+            source, rows_name, anchor, func, before=limit, closes_on_read_error=pgx_rows
+        ):
             return None  # Next() closes rows once it reports false, and nothing leaves early
         message = f"rows are not closed on every path: add `defer {rows_name}.Close()`"
         if reassigned is not None:
@@ -351,6 +354,8 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
                 ctx, call, f"rows returned by {method} are discarded and never closed"
             )
         receiver, _, _ = call_parts(call)
+        if _expects_failure(call) or _receiver_released_later(ctx, call, receiver):
+            return None
         handle = ctx.package.handle_type(receiver, ctx.source)
         spec = dbapi.method(handle, method)
         message = f"rows of {method} are discarded and never closed: use Exec"
@@ -420,6 +425,31 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
         ]
         fix = self.make_fix(f"Use `{variant}`", edits)
         return self.finding(ctx, call, message.replace("use Exec", f"use {variant}"), fix)
+
+
+def _expects_failure(call: Node) -> bool:
+    """``_, err := db.Query(...)`` then ``require.Error(t, err)``: a test that expects the query
+    to fail (failed queries hold nothing; Exec would test something else)."""
+    stmt = _flow.statement_of(call)
+    following = _flow.next_statement(stmt) if stmt is not None else None
+    if following is None:
+        return False
+    line = text(following)
+    return line.startswith(("require.Error", "assert.Error")) or line.startswith("if err == nil")
+
+
+def _receiver_released_later(ctx: RuleContext, call: Node, receiver: Node | None) -> bool:
+    """Rows discarded on a connection that is released or closed afterwards: tearing down the
+    connection ends the rows (a test keeping a connection busy on purpose)."""
+    func = enclosing_function(call)
+    if receiver is None or receiver.type != "identifier" or func is None:
+        return False
+    name = text(receiver)
+    return any(
+        n.start_byte > call.end_byte and text(n) in (f"{name}.Release()", f"{name}.Close()")
+        for n in walk(func)
+        if n.type == "call_expression"
+    )
 
 
 def _asserts_no_error(stmt: Node | None, err_name: str) -> bool:

@@ -2,6 +2,7 @@ package billing
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jackc/pgx/v4/pgxpool"
 )
@@ -25,6 +26,10 @@ func (r *Repo) Unpaid(ctx context.Context, customer int64) ([]Invoice, error) {
 		var inv Invoice
 		if err := rows.Scan(&inv.ID, &inv.Amount); err != nil {
 			return nil, err
+		}
+		// An early return that is not a read error: pgx keeps these rows open.
+		if inv.Amount < 0 {
+			return nil, fmt.Errorf("invoice %d: negative amount", inv.ID)
 		}
 		out = append(out, inv)
 	}

@@ -28,6 +28,10 @@ func (s *Service) LowStock(ctx context.Context, limit int32) ([]Item, error) {
 		if err := rows.Scan(&it.ID, &it.Qty); err != nil {
 			return nil, fmt.Errorf("low stock: %w", err)
 		}
+		// An early return that is not a read error: pgx keeps these rows open.
+		if it.Qty < 0 {
+			return nil, fmt.Errorf("item %d: negative stock", it.ID)
+		}
 		items = append(items, it)
 	}
 	return items, rows.Err()
@@ -44,6 +48,9 @@ func Warehouses(ctx context.Context, conn *pgx.Conn) ([]string, error) {
 		var name string
 		if err := rows.Scan(&name); err != nil {
 			return nil, err
+		}
+		if name == "" {
+			return nil, fmt.Errorf("warehouse without a name")
 		}
 		names = append(names, name)
 	}

@@ -114,6 +114,9 @@ func lockUsersPgx(ctx context.Context, pool *pgxpool.Pool) ([]int64, error) {
 		if err := rows.Scan(&id); err != nil {
 			return nil, err
 		}
+		if id == 0 {
+			return nil, nil // not a read error: pgx keeps these rows open
+		}
 		ids = append(ids, id)
 	}
 	if err := rows.Err(); err != nil {
