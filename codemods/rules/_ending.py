@@ -379,3 +379,17 @@ def _compares_to_nil(cond: Node | None, err_name: str, exact: bool = False) -> b
             if callee.endswith(".Is") and first is not None and text(first) == err_name:
                 return True
     return False
+
+
+def placement_problem(
+    err_name: str, check: Node | None, has_check: bool, success: object | None, noun: str
+) -> str | None:
+    """Why `defer x.Close()` has no single place right after the error check: a suffix for
+    the finding's message, or None when it has one."""
+    if success is not None:
+        return ""  # `if err == nil { ... }`: the resource is used inside, no single place
+    if err_name not in ("", "_") and not has_check:
+        return " after the error check"
+    if has_check and check is not None and not check_terminates(check):
+        return f" (the error check does not return, so the {noun} may be nil after it)"
+    return None

@@ -222,17 +222,11 @@ class ConnClose(Rule):
             return None
         state = "pooled connection is not released" if pooled else "connection is not closed"
         message = f"{state} on every path: add `defer {name}.{close}()`"
-        if success is not None:
-            return self.finding(ctx, call, message)  # `if err == nil {`: no single place
-        if binding.err_name not in ("", "_") and not has_check:
-            return self.finding(ctx, call, message + " after the error check")
-        if has_check and check is not None and not _ending.check_terminates(check):
-            return self.finding(
-                ctx,
-                call,
-                message + " (the error check does not return, so the connection"
-                " may be nil after it)",
-            )
+        problem = _ending.placement_problem(
+            binding.err_name, check, has_check, success, "connection"
+        )
+        if problem is not None:
+            return self.finding(ctx, call, message + problem)
         if _flow.inside_loop(stmt, func):
             return self.finding(
                 ctx,

@@ -271,17 +271,11 @@ func begin(ctx context.Context, db *sql.DB) (*sql.Tx, error) {
             f"transaction is not rolled back on every path that does not commit: "
             f"add `defer {rollback}`"
         )
-        if success is not None:
-            return self.finding(ctx, call, message)  # `if err == nil {`: no single place
-        if binding.err_name not in ("", "_") and not has_check:
-            return self.finding(ctx, call, message + " after the error check")
-        if has_check and check is not None and not _ending.check_terminates(check):
-            return self.finding(
-                ctx,
-                call,
-                message + " (the error check does not return, so the transaction"
-                " may be nil after it)",
-            )
+        problem = _ending.placement_problem(
+            binding.err_name, check, has_check, success, "transaction"
+        )
+        if problem is not None:
+            return self.finding(ctx, call, message + problem)
         if _flow.inside_loop(stmt, func):
             return self.finding(
                 ctx,
