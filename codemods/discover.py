@@ -9,18 +9,16 @@ files.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path
 
 from codemods.options import LeakfixError, Options
+from codemods.source import is_generated
 
 SKIPPED_FOLDERS = frozenset({"vendor", "testdata"})
 
 # Go's rule (cmd/go, `go help generate`): such a line before the package clause.
-GENERATED_LINE = re.compile(rb"^// Code generated .* DO NOT EDIT\.$")
-PACKAGE_LINE = re.compile(rb"^\s*package\s")
 
 
 def discover_files(paths: Sequence[str], options: Options, cwd: Path | None = None) -> list[Path]:
@@ -108,17 +106,6 @@ def _relative(path: Path, base: Path) -> str:
         return path.relative_to(base).as_posix()
     except ValueError:
         return path.as_posix()
-
-
-def is_generated(lines: Iterator[bytes]) -> bool:
-    """Whether Go's generated-code line comes before the package clause."""
-    for line in lines:
-        stripped = line.rstrip(b"\r\n")
-        if GENERATED_LINE.match(stripped):
-            return True
-        if PACKAGE_LINE.match(stripped):
-            return False
-    return False
 
 
 def is_generated_file(path: Path) -> bool:

@@ -19,20 +19,6 @@ from codemods.source import FUNCTION_TYPES, SourceFile, text, walk
 
 T = TypeVar("T")
 
-SCOPE_TYPES = (
-    "block",
-    "statement_list",
-    "if_statement",
-    "for_statement",
-    "expression_switch_statement",
-    "type_switch_statement",
-    "select_statement",
-    "communication_case",
-    "expression_case",
-    "type_case",
-    "default_case",
-)
-
 
 @dataclass(frozen=True)
 class Decl:
@@ -539,9 +525,6 @@ class Package:
         return cast(T, self._memo[key])
 
     # -- functions --------------------------------------------------------------------------
-
-    def function_named(self, name: str) -> FuncInfo | None:
-        return self.funcs.get(name)
 
     def callee_info(self, call: Node, source: SourceFile) -> FuncInfo | None:
         """The package function or method a call goes to, when leakfix can tell."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,6 +23,21 @@ def _query(types: tuple[str, ...]) -> Query:
     if types not in _QUERIES:
         _QUERIES[types] = Query(GO, " ".join(f"({t}) @n" for t in types))
     return _QUERIES[types]
+
+
+GENERATED_LINE = re.compile(rb"^// Code generated .* DO NOT EDIT\.$")
+PACKAGE_LINE = re.compile(rb"^\s*package\s")
+
+
+def is_generated(lines: Iterator[bytes]) -> bool:
+    """Go's rule: a line `// Code generated ... DO NOT EDIT.` before the package clause."""
+    for line in lines:
+        stripped = line.rstrip(b"\r\n")
+        if GENERATED_LINE.match(stripped):
+            return True
+        if PACKAGE_LINE.match(stripped):
+            return False
+    return False
 
 
 def parse(data: bytes) -> Tree:
@@ -53,10 +69,6 @@ def walk_no_funcs(node: Node) -> Iterator[Node]:
         yield current
         if current.type != "func_literal":
             stack.extend(reversed(current.children))
-
-
-def has_syntax_error(node: Node) -> bool:
-    return node.has_error
 
 
 def count_errors(node: Node) -> int:
@@ -107,13 +119,7 @@ class SourceFile:
 
     @cached_property
     def is_generated(self) -> bool:
-        """Go's convention: `// Code generated ... DO NOT EDIT.` before the package clause."""
-        head = self.data.split(b"package ", 1)[0] if b"package " in self.data else self.data[:4096]
-        for line in head.splitlines():
-            stripped = line.strip()
-            if stripped.startswith(b"// Code generated ") and stripped.endswith(b"DO NOT EDIT."):
-                return True
-        return False
+        return is_generated(iter(self.data.splitlines()))
 
     def nodes(self, *types: str) -> list[Node]:
         """Every node of the given types, in source order (a tree-sitter query: walking the

@@ -109,7 +109,7 @@ def context_in_reach(package: Package, source: SourceFile, at: Node) -> str | No
         if decl is None or decl.node != ident:
             continue  # shadowed by something declared nearer
         if decl.type == "context.Context":
-            if not _derived_from_background(decl.statement, source):
+            if not _derived_from_background(package, decl.statement, source):
                 return name
             continue
         template = _REQUEST_CONTEXT.get(decl.type or "")
@@ -128,15 +128,15 @@ def background_variable(package: Package, source: SourceFile, arg: Node) -> bool
     if arg.type != "identifier":
         return False
     decl = package.lookup(text(arg), arg, source)
-    return decl is not None and _derived_from_background(decl.statement, source)
+    return decl is not None and _derived_from_background(package, decl.statement, source)
 
 
-def _derived_from_background(stmt: Node | None, source: SourceFile) -> bool:
+def _derived_from_background(package: Package, stmt: Node | None, source: SourceFile) -> bool:
     """`ctx := context.Background()`: a context in name only (query-timeout's business)."""
     if stmt is None or stmt.type != "short_var_declaration":
         return False
     right = expression_items(stmt.child_by_field_name("right"))
-    return len(right) == 1 and is_background(right[0], context_import_name_of(source))
+    return len(right) == 1 and is_background(right[0], context_import_name(package, source))
 
 
 def is_background(node: Node, package_name: str = "context") -> bool:
@@ -149,10 +149,3 @@ def is_background(node: Node, package_name: str = "context") -> bool:
 
 def context_import_name(package: Package, source: SourceFile) -> str:
     return package.facts[source.path].name_for("context") or "context"
-
-
-def context_import_name_of(source: SourceFile) -> str:
-    """The file's name for package context, read from its import lines."""
-    from codemods.package import FileFacts
-
-    return FileFacts(source).name_for("context") or "context"

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from codemods.package import Decl, Package, call_parts
+from codemods.rules._returns import PROCESS_EXITS
 from codemods.source import FUNCTION_TYPES, SourceFile, text, walk, walk_no_funcs
 
 _BREAK_TARGETS = (
@@ -36,7 +37,7 @@ _SWITCH_TYPES = ("expression_switch_statement", "type_switch_statement")
 _SWITCH_HEADS = ("initializer", "value")
 _CASE_TYPES = ("expression_case", "type_case", "default_case")
 # Calls that end the process or the test goroutine: a path through them leaks nothing.
-_STOP_CALLS = frozenset({"os.Exit", "log.Fatal", "log.Fatalf", "log.Fatalln"})
+_STOP_CALLS = PROCESS_EXITS
 _STOP_SUFFIXES = (".Fatal", ".Fatalf", ".Fatalln", ".FailNow", ".SkipNow", ".Skip", ".Skipf")
 _PANIC_CALLS = frozenset({"panic", "log.Panic", "log.Panicf", "log.Panicln"})
 

@@ -13,7 +13,7 @@ from tree_sitter import Node
 
 from codemods import dbapi
 from codemods.model import Edit
-from codemods.package import Decl, Package, call_parts, enclosing_function, expression_items
+from codemods.package import Decl, Package, call_parts, expression_items
 from codemods.source import FUNCTION_TYPES, SourceFile, text, walk, walk_no_funcs
 
 LOOP_TYPES = ("for_statement",)
@@ -167,15 +167,6 @@ def _var_binding(call: Node, spec: Node) -> Binding | None:
         targets=names,
         declares=True,
     )
-
-
-def calls_in(node: Node) -> Iterator[Node]:
-    for child in walk(node):
-        if child.type == "call_expression":
-            yield child
-
-
-# -- how a resource variable is used ---------------------------------------------------------
 
 
 @dataclass
@@ -401,10 +392,6 @@ def closed_on_every_path(usage: Usage, anchor: Node, func: Node, decl_list: Node
     return False
 
 
-def enclosing_func(node: Node) -> Node | None:
-    return enclosing_function(node)
-
-
 def declared_names(func: Node) -> set[str]:
     """Every identifier spelled in ``func`` (a superset of its local names)."""
     return {text(n) for n in walk(func) if n.type in ("identifier", "field_identifier")}
@@ -515,9 +502,6 @@ def name_escapes(name: str, after: Node, func: Node) -> bool:
     return False
 
 
-_GOEXIT_SUFFIXES = (".Fatal", ".Fatalf", ".FailNow", ".SkipNow", ".Skip", ".Skipf")
-
-
 def read_to_the_end(
     source: SourceFile,
     name: str,
@@ -610,14 +594,3 @@ def _innermost_breakable(node: Node) -> Node | None:
             return current
         current = current.parent
     return None
-
-
-def _leaves_goroutine(call: Node) -> bool:
-    """t.Fatal, require.NoError, runtime.Goexit: the goroutine ends, deferred calls run, but
-    code after the call does not."""
-    callee = text(call.child_by_field_name("function"))
-    return (
-        callee.endswith(_GOEXIT_SUFFIXES)
-        or callee.startswith("require.")
-        or callee == "runtime.Goexit"
-    ) and not callee.startswith("log.")

@@ -34,15 +34,14 @@ _NIL_KINDS = {
     "function_type",
     "interface_type",
 }
-_TERMINATING_CALLS = (
-    "panic",
-    "log.Fatal",
-    "log.Fatalf",
-    "log.Fatalln",
-    "log.Panic",
-    "log.Panicf",
-    "os.Exit",
-)
+# Calls that end the process: nothing after them runs, deferred calls included.
+PROCESS_EXITS = frozenset({"os.Exit", "log.Fatal", "log.Fatalf", "log.Fatalln"})
+_TERMINATING_CALLS = PROCESS_EXITS | {"panic", "log.Panic", "log.Panicf"}
+
+
+def ends_process(callee: str) -> bool:
+    """``os.Exit``, ``log.Fatal*`` or a logger's ``.Fatal``/``.Fatalf`` (Echo's, logrus...)."""
+    return callee in PROCESS_EXITS or callee.endswith((".Fatal", ".Fatalf"))
 
 
 def results_of(func: Node) -> list[tuple[str, Node]]:
@@ -118,11 +117,7 @@ def ends_function(block: Node) -> bool:
         call = last.named_children[0]
         if call.type == "call_expression":
             callee = text(call.child_by_field_name("function"))
-            return (
-                callee in _TERMINATING_CALLS
-                or callee.endswith(".Fatal")
-                or callee.endswith(".Fatalf")
-            )
+            return callee in _TERMINATING_CALLS or ends_process(callee)
     return False
 
 

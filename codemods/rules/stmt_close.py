@@ -9,7 +9,7 @@ from tree_sitter import Node
 from codemods import dbapi, snippets
 from codemods.model import Edit, Finding, Safety
 from codemods.package import Decl, FuncInfo, Package, call_parts, enclosing_function
-from codemods.rules import _flow
+from codemods.rules import _flow, _returns
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
 from codemods.source import text, walk
 
@@ -375,8 +375,7 @@ def _shutdown_statement(main: FuncInfo) -> Node | None:
 def _exits_early(main: FuncInfo) -> bool:
     return any(
         n.type == "call_expression"
-        and text(n.child_by_field_name("function"))
-        in ("os.Exit", "log.Fatal", "log.Fatalf", "log.Fatalln")
+        and text(n.child_by_field_name("function")) in _returns.PROCESS_EXITS
         for n in walk(main.node)
     )
 
@@ -397,10 +396,7 @@ def _never_returns(body: Node) -> bool:
     call = last.named_children[0] if last.type == "expression_statement" else None
     if call is None or call.type != "call_expression":
         return False
-    callee = text(call.child_by_field_name("function"))
-    return callee in ("os.Exit", "log.Fatal", "log.Fatalf", "log.Fatalln") or callee.endswith(
-        (".Fatal", ".Fatalf")
-    )
+    return _returns.ends_process(text(call.child_by_field_name("function")))
 
 
 def _first_statement(body: Node) -> Node | None:
