@@ -6,6 +6,7 @@ Exit status: 0 clean, 1 findings (or files that could not be parsed), 2 usage or
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from enum import Enum
@@ -105,6 +106,15 @@ UnsafeFixes = Annotated[
         show_default=False,
     ),
 ]
+MaxFileSize = Annotated[
+    str | None,
+    typer.Option(
+        "--max-file-size",
+        metavar="SIZE",
+        help="Skip (with a note) Go files larger than this, e.g. 4MiB; 0: no limit. Default: 4MiB.",
+        show_default=False,
+    ),
+]
 IncludeGenerated = Annotated[
     bool,
     typer.Option(
@@ -146,6 +156,7 @@ def _options(
     timeout: str | None,
     unsafe_fixes: bool | None,
     include_generated: bool,
+    max_file_size: str | None = None,
 ) -> Options:
     options, _ = load_options(
         _config_start(paths),
@@ -155,6 +166,7 @@ def _options(
         timeout=timeout,
         unsafe_fixes=unsafe_fixes,
         include_generated=include_generated,
+        max_file_size=max_file_size,
     )
     _check_rule_ids(options)
     return options
@@ -182,7 +194,11 @@ def _emit(text: str, output: Path | None = None) -> None:
 
 
 def _status(files: list[FileResult]) -> int:
-    if any(result.findings or result.error for result in files):
+    """2 when leakfix failed (a rule's internal error, an I/O error while writing), 1 when
+    work is left (findings, files that do not parse, fixes not written), else 0."""
+    if any(r.internal_errors or (r.write_error and r.write_error.io) for r in files):
+        return EXIT_ERROR
+    if any(r.findings or r.error or r.syntax_errors or r.write_error for r in files):
         return EXIT_FINDINGS
     return EXIT_CLEAN
 
@@ -202,6 +218,7 @@ def check(
     timeout: Timeout = None,
     unsafe_fixes: UnsafeFixes = None,
     include_generated: IncludeGenerated = False,
+    max_file_size: MaxFileSize = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", metavar="FILE", help="Write the report to this file."),
@@ -210,7 +227,9 @@ def check(
     """Report leaks. Exit 0 when clean, 1 on findings or on files that do not parse, 2 on errors."""
     paths = paths or ["."]
     try:
-        options = _options(paths, select, ignore, exclude, timeout, unsafe_fixes, include_generated)
+        options = _options(
+            paths, select, ignore, exclude, timeout, unsafe_fixes, include_generated, max_file_size
+        )
         files = _run(paths, options, fix=False).files
     except LeakfixError as error:
         _fail(str(error))
@@ -235,6 +254,7 @@ def fix(
     timeout: Timeout = None,
     unsafe_fixes: UnsafeFixes = None,
     include_generated: IncludeGenerated = False,
+    max_file_size: MaxFileSize = None,
     verify: Annotated[
         bool,
         typer.Option(
@@ -252,7 +272,9 @@ def fix(
     paths = paths or ["."]
     try:
         go = find_go() if verify else None  # before anything else: no Go, no run
-        options = _options(paths, select, ignore, exclude, timeout, unsafe_fixes, include_generated)
+        options = _options(
+            paths, select, ignore, exclude, timeout, unsafe_fixes, include_generated, max_file_size
+        )
         files = _run(paths, options, fix=True).files
         verification = None
         if go is not None:
@@ -266,7 +288,10 @@ def fix(
 
 def _fix_status(files: list[FileResult], verification: Verification | None) -> int:
     """A withheld fix leaves work to do, like a remaining finding."""
-    return EXIT_FINDINGS if verification and verification.withheld else _status(files)
+    status = _status(files)
+    if verification and verification.withheld:
+        status = max(status, EXIT_FINDINGS)
+    return status
 
 
 def _dry_run(
@@ -275,7 +300,9 @@ def _dry_run(
     """The diff alone goes to stdout so it can be piped to `git apply`; the tally to stderr.
     With --format json the JSON report, which holds the diff, is all that stdout gets."""
     changed = sum(1 for result in files if result.changed)
-    status = EXIT_FINDINGS if changed else _fix_status(files, verification)
+    status = _fix_status(files, verification)
+    if changed:
+        status = max(status, EXIT_FINDINGS)
     diff = report.render_diff(files)
     if output_format is FixFormat.json:
         _emit(report.render_fix_json(files, verification, [], diff))
@@ -299,12 +326,7 @@ def _write(
     verification: Verification | None,
     output_format: FixFormat,
 ) -> NoReturn:
-    try:
-        written = engine.write_results(files)
-    except OSError as error:
-        _fail(f"cannot write {error.filename}: {error.strerror}")
-    except LeakfixError as error:
-        _fail(str(error))
+    written = engine.write_results(files)  # never raises: failures are in each file's result
     if output_format is FixFormat.json:
         _emit(report.render_fix_json(files, verification, written))
         raise typer.Exit(_fix_status(files, verification))
@@ -386,7 +408,23 @@ def _main(
 
 
 def main() -> None:
-    app(prog_name="leakfix")
+    """The entry point: no traceback ever reaches the user (LEAKFIX_DEBUG=1 shows it)."""
+    try:
+        app(prog_name="leakfix")
+    except KeyboardInterrupt:
+        typer.echo("leakfix: interrupted", err=True)
+        sys.exit(130)
+    except Exception as error:
+        if os.environ.get("LEAKFIX_DEBUG"):
+            raise
+        detail = str(error).splitlines()[0] if str(error) else ""
+        name = type(error).__name__
+        typer.echo(
+            f"leakfix: internal error: {name}{': ' + detail if detail else ''} "
+            "(a leakfix bug; LEAKFIX_DEBUG=1 shows the traceback)",
+            err=True,
+        )
+        sys.exit(EXIT_ERROR)
 
 
 if __name__ == "__main__":

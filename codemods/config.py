@@ -19,7 +19,19 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 CONFIG_NAME = ".leakfix.toml"
 LIST_KEYS = ("select", "ignore", "exclude")
-KNOWN_KEYS = frozenset({*LIST_KEYS, "timeout", "unsafe-fixes"})
+KNOWN_KEYS = frozenset({*LIST_KEYS, "timeout", "unsafe-fixes", "max-file-size"})
+MAX_DURATION_NS = 2**63 - 1  # Go's time.Duration is an int64 count of nanoseconds
+SIZE = re.compile(r"(?i)^\s*(\d+)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$")
+SIZE_UNITS = {
+    "": 1,
+    "b": 1,
+    "kb": 1000,
+    "kib": 1024,
+    "mb": 1000**2,
+    "mib": 1024**2,
+    "gb": 1000**3,
+    "gib": 1024**3,
+}
 
 # Go's time.ParseDuration units, in nanoseconds, largest first.
 UNITS: dict[str, int] = {
@@ -41,18 +53,37 @@ GO_UNITS = (
     ("time.Nanosecond", UNITS["ns"]),
 )
 _UNIT = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
-DURATION = re.compile(rf"(?:(?:\d+(?:\.\d*)?|\.\d+)(?:{_UNIT}))+")
+DURATION = re.compile(rf"\+?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:{_UNIT}))+")
 DURATION_PART = re.compile(rf"(\d+(?:\.\d*)?|\.\d+)({_UNIT})")
 
 
 def parse_duration(duration: str) -> int:
     """Nanoseconds in a positive Go duration ("1m30s"); LeakfixError when it is not one."""
-    if not DURATION.fullmatch(duration):
+    if not isinstance(duration, str) or not DURATION.fullmatch(duration):
         raise LeakfixError(f"invalid timeout {duration!r}: expected a Go duration like 5s or 1m30s")
     total = sum(Fraction(number) * UNITS[unit] for number, unit in DURATION_PART.findall(duration))
     if total <= 0 or total.denominator != 1:
         raise LeakfixError(f"invalid timeout {duration!r}: must be a positive whole number of ns")
+    if total > MAX_DURATION_NS:
+        raise LeakfixError(
+            f"invalid timeout {duration!r}: longer than Go's time.Duration can hold "
+            "(about 2562047h)"
+        )
     return int(total)
+
+
+def parse_size(value: object, where: str = "max-file-size") -> int:
+    """Bytes in a size: a whole number of bytes, or "4MiB", "500KB"; 0 means no limit."""
+    if isinstance(value, bool):
+        raise LeakfixError(f"invalid {where} {value!r}: expected bytes or a size like 4MiB")
+    if isinstance(value, int):
+        if value < 0:
+            raise LeakfixError(f"invalid {where} {value!r}: must not be negative")
+        return value
+    match = SIZE.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise LeakfixError(f"invalid {where} {value!r}: expected bytes or a size like 4MiB")
+    return int(match.group(1)) * SIZE_UNITS[(match.group(2) or "").lower()]
 
 
 def go_duration_expr(duration: str) -> str:
@@ -80,15 +111,28 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+MAX_CONFIG_BYTES = 1 << 20  # a config file is a few lines; anything bigger is a mistake
+
+
 def read_config(path: Path) -> dict[str, Any]:
-    """The file's settings, checked: unknown keys and wrong types are errors."""
+    """The file's settings, checked: every problem (unreadable, not UTF-8, not TOML, nested
+    too deep, unknown keys, wrong types) is one LeakfixError naming the file."""
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
+        from codemods.files import Skip, read_file
+
+        raw, _ = read_file(path, MAX_CONFIG_BYTES)
+    except Skip as skip:
+        raise LeakfixError(f"cannot read {path}: {skip}") from skip
     except OSError as error:
-        raise LeakfixError(f"cannot read {path}: {error.strerror}") from error
+        raise LeakfixError(f"cannot read {path}: {error.strerror or error}") from error
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise LeakfixError(f"invalid TOML in {path}: not UTF-8 (byte {error.start + 1})") from error
     except tomllib.TOMLDecodeError as error:
         raise LeakfixError(f"invalid TOML in {path}: {error}") from error
+    except RecursionError as error:
+        raise LeakfixError(f"invalid TOML in {path}: nested too deeply") from error
     for key, value in data.items():
         _check_value(path, key, value)
     return data
@@ -105,9 +149,17 @@ def _check_value(path: Path, key: str, value: object) -> None:
     elif key == "timeout":
         if not isinstance(value, str):
             raise LeakfixError(f"'timeout' in {path} must be a string like \"5s\"")
-        parse_duration(value)
+        try:
+            parse_duration(value)
+        except LeakfixError as error:
+            raise LeakfixError(f"{error} in {path}") from error
     elif key == "unsafe-fixes" and not isinstance(value, bool):
         raise LeakfixError(f"'unsafe-fixes' in {path} must be true or false")
+    elif key == "max-file-size":
+        try:
+            parse_size(value)
+        except LeakfixError as error:
+            raise LeakfixError(f"{error} in {path}") from error
 
 
 def load_options(
@@ -119,6 +171,7 @@ def load_options(
     timeout: str | None = None,
     unsafe_fixes: bool | None = None,
     include_generated: bool = False,
+    max_file_size: str | None = None,
 ) -> tuple[Options, Path | None]:
     """Options from the command line over the nearest config file; also returns that file.
 
@@ -139,8 +192,17 @@ def load_options(
         timeout_configured=timeout is None and "timeout" in config,
         unsafe_fixes=config.get("unsafe-fixes", False) if unsafe_fixes is None else unsafe_fixes,
         include_generated=include_generated,
+        max_file_size=_max_file_size(max_file_size, config),
     )
     return options, path
+
+
+def _max_file_size(flag: str | None, config: dict[str, Any]) -> int:
+    if flag is not None:
+        return parse_size(flag.strip(), "--max-file-size")
+    if "max-file-size" in config:
+        return parse_size(config["max-file-size"])
+    return Options.max_file_size
 
 
 def _anchor(patterns: Sequence[str], config: Path | None) -> list[str]:

@@ -5,8 +5,7 @@ The CLI, the CI formats and the bot all read the FileResults this returns; none 
 
 from __future__ import annotations
 
-import os
-import tempfile
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,12 +13,22 @@ from pathlib import Path
 from tree_sitter import Node
 
 from codemods import gofmt, suppress
-from codemods.edits import add_imports, merge, splice
-from codemods.model import Edit, FileResult, Finding, Safety
+from codemods.edits import MergeResult, add_imports, merge, splice
+from codemods.files import Skip, Stamp, WriteRefused, read_file, replace_file
+from codemods.model import Edit, FileResult, Finding, Safety, WriteError
 from codemods.options import LeakfixError, Options
 from codemods.package import Package
 from codemods.rules.base import Rule, RuleContext, all_rules
-from codemods.source import FUNCTION_TYPES, SourceFile, count_errors, walk
+from codemods.source import (
+    FUNCTION_TYPES,
+    SourceFile,
+    checking,
+    count_errors,
+    error_nodes,
+    forget_parents,
+    text,
+    top_level_node,
+)
 
 
 @dataclass
@@ -53,13 +62,18 @@ def run(paths: Sequence[str], options: Options, fix: bool) -> RunResult:
 
     Nothing is written: ``write_results`` does that.
     """
-    from codemods.discover import discover_files
+    from codemods.discover import discover
 
     rules = select_rules(options)
-    files = discover_files(list(paths) or ["."], options)
+    discovery = discover(list(paths) or ["."], options)
     result = RunResult()
-    for package_files in group_packages(files, result):
+    for path, reason in discovery.skipped:
+        result.files.append(FileResult(str(path), b"", b"", skipped=reason))
+    reads: Reads = {}
+    groups = group_packages(discovery.files, result, options, discovery.targets, reads)
+    for package_files in groups:
         result.files.extend(process_package(package_files, rules, options, fix))
+    _attach_reads(result.files, reads)
     result.files.sort(key=lambda r: r.path)
     return result
 
@@ -71,20 +85,45 @@ def run_sources(
     return process_package(dict(sources), rules or select_rules(options), options, fix)
 
 
-def group_packages(files: Iterable[Path], result: RunResult) -> list[dict[str, bytes]]:
-    """Read files and group them by (folder, package clause); unreadable files become errors."""
+# What a read recorded for a path: its stamp (to refuse writing over a change) and the file
+# written for it (a symbolic link's target, "" for the path itself).
+Reads = dict[str, tuple[Stamp, str]]
+
+
+def group_packages(
+    files: Iterable[Path],
+    result: RunResult,
+    options: Options | None = None,
+    targets: dict[Path, Path] | None = None,
+    reads: Reads | None = None,
+) -> list[dict[str, bytes]]:
+    """Read files and group them by (folder, package clause); unreadable files become errors,
+    files that are not read at all (not regular, too large) become skipped results."""
+    limit = (options or Options()).max_file_size
+    reads = {} if reads is None else reads
     groups: dict[tuple[str, str], dict[str, bytes]] = {}
     for path in files:
+        target = (targets or {}).get(path, path)
         try:
-            data = path.read_bytes()
+            data, stamp = read_file(target, limit)
+        except Skip as skip:
+            result.files.append(FileResult(str(path), b"", b"", skipped=str(skip)))
+            continue
         except OSError as exc:
             result.files.append(
                 FileResult(str(path), b"", b"", error=f"cannot read: {exc.strerror or exc}")
             )
             continue
+        reads[str(path)] = (stamp, str(target) if target != path else "")
         package = package_clause(data)
         groups.setdefault((str(path.parent), package), {})[str(path)] = data
     return list(groups.values())
+
+
+def _attach_reads(results: Iterable[FileResult], reads: Reads) -> None:
+    for result in results:
+        if result.path in reads:
+            result.stamp, result.target = reads[result.path]
 
 
 def package_clause(data: bytes) -> str:
@@ -121,6 +160,23 @@ def process_package(
     fix_filter: FixFilter | None = None,
 ) -> list[FileResult]:
     states = {path: _FileState(FileResult(path, data, data), data) for path, data in files.items()}
+    try:
+        _fix_package(states, rules, options, fix, fix_filter)
+    except Exception as error:  # the engine itself failed: nothing of this package changes
+        for state in states.values():
+            state.result.fixed = state.result.original
+            state.result.applied = []
+            state.result.internal_errors.append(f"leakfix failed on this package: {_why(error)}")
+    return [s.result for s in states.values()]
+
+
+def _fix_package(
+    states: dict[str, _FileState],
+    rules: list[Rule],
+    options: Options,
+    fix: bool,
+    fix_filter: FixFilter | None,
+) -> None:
     conflicts: list[tuple[Finding, Finding]] = []
     findings: list[Finding] = []
     for _ in range(max(1, options.max_passes)):
@@ -138,15 +194,26 @@ def process_package(
         state.result.fixed = state.data
         state.result.findings = [f for f in findings if f.path == state.result.path]
     _report_conflicts(states, conflicts, findings)
-    return [s.result for s in states.values()]
+
+
+def _why(error: BaseException) -> str:
+    """One line for an internal error: the exception type and its message."""
+    detail = str(error).splitlines()[0] if str(error) else ""
+    return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+
+
+def _internal_error(state: _FileState, where: str, error: BaseException) -> None:
+    note = f"{where}: {_why(error)}"
+    if note not in state.result.internal_errors:
+        state.result.internal_errors.append(note)
 
 
 def _check(states: dict[str, _FileState], rules: list[Rule], options: Options) -> list[Finding]:
+    forget_parents()  # the last pass's trees are gone: so are their parents
     sources = []
     for path, state in states.items():
-        source = SourceFile(path, state.data)
-        if _unparsable(source, state):
-            continue
+        source = parsed(path, state.data)
+        _record_syntax_errors(source, state)
         sources.append(source)
     if not sources:
         return []
@@ -159,62 +226,98 @@ def _check(states: dict[str, _FileState], rules: list[Rule], options: Options) -
         for source in sources:
             if source.is_generated and not options.include_generated:
                 continue
-            ctx = RuleContext(source, package, options)
-            for finding in rule.check(ctx):
-                if suppress.is_suppressed(source, finding, rule.linters):
-                    continue
-                if _in_broken_function(states[source.path], finding.start_byte):
-                    continue
-                findings.append(finding)
+            state = states[source.path]
+            checking([source.root])
+            try:
+                findings.extend(_rule_findings(rule, RuleContext(source, package, options), state))
+            except Exception as error:  # one rule on one file: the others still run
+                _internal_error(state, f"rule {rule.id} failed", error)
     findings.sort(key=lambda f: (f.path, f.start_byte, f.rule))
     return findings
 
 
-def _unparsable(source: SourceFile, state: _FileState) -> bool:
-    """Record functions tree-sitter could not parse; a file broken outside them is skipped."""
-    state.broken_ranges = []
-    if not source.root.has_error:
-        state.result.error = None
-        return False
-    outside = False
-    for node in walk(source.root):
-        if node.type != "ERROR" and not node.is_missing:
+def _rule_findings(rule: Rule, ctx: RuleContext, state: _FileState) -> list[Finding]:
+    found = []
+    for finding in rule.check(ctx):
+        if suppress.is_suppressed(ctx.source, finding, rule.linters):
             continue
-        func = _top_function(node)
-        if func is None:
-            outside = True
-            break
-        state.broken_ranges.append((func.start_byte, func.end_byte))
-    if outside or not source.package_name:
-        line = source.position(_first_error(source))[0]
-        state.result.error = f"syntax error near line {line}: file left untouched"
-        return True
-    notes = {
-        f"line {source.position(start)[0]}: function not analysed: tree-sitter-go cannot parse "
-        "part of it (e.g. Go 1.26 new(expr)); it is left untouched"
-        for start, _ in state.broken_ranges
-    }
-    for note in sorted(notes):
-        if note not in state.result.messages:
-            state.result.messages.append(note)
-    return False
-
-
-def _top_function(node: Node) -> Node | None:
-    current = node.parent
-    found = None
-    while current is not None:
-        if current.type in ("function_declaration", "method_declaration"):
-            found = current
-        current = current.parent
+        if _in_broken_function(state, finding.start_byte):
+            continue
+        found.append(finding)
     return found
 
 
-def _first_error(source: SourceFile) -> int:
-    for node in walk(source.root):
-        if node.type == "ERROR" or node.is_missing:
-            return node.start_byte
-    return 0
+# Parsed trees of the bytes seen last: a pass parses each file once, and the re-parse guard,
+# the import step and the next pass reuse those trees instead of parsing the same bytes again.
+_PARSED: dict[tuple[str, bytes], SourceFile] = {}
+_PARSED_KEEP = 16
+
+
+def parsed(path: str, data: bytes) -> SourceFile:
+    key = (path, data)
+    source = _PARSED.get(key)
+    if source is None:
+        source = SourceFile(path, data)
+        if len(_PARSED) >= _PARSED_KEEP:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = source
+    return source
+
+
+def _record_syntax_errors(source: SourceFile, state: _FileState) -> None:
+    """Where the file does not parse. A broken function is not analysed and never edited; a
+    break outside functions leaves the whole file untouched, but the functions that parse are
+    still checked. Go 1.26's ``new(expr)``, which tree-sitter-go cannot parse, is a note."""
+    state.broken_ranges = []
+    state.result.error = None
+    state.result.syntax_errors = []
+    for top, line, new_expr in _syntax_error_regions(source):
+        state.broken_ranges.append((top.start_byte, top.end_byte))
+        if top.type not in ("function_declaration", "method_declaration"):
+            if state.result.error is None:
+                state.result.error = f"syntax error near line {line}: file left untouched"
+            continue
+        name = text(top.child_by_field_name("name")) or "?"
+        start = source.position(top.start_byte)[0]
+        if new_expr:
+            note = (
+                f"line {start}: function {name} not analysed: tree-sitter-go cannot parse "
+                "Go 1.26 new(expr); it is left untouched"
+            )
+            if note not in state.result.messages:
+                state.result.messages.append(note)
+            continue
+        message = (
+            f"syntax error near line {line}: function {name} (line {start}) not analysed "
+            "and left untouched"
+        )
+        if message not in state.result.syntax_errors:
+            state.result.syntax_errors.append(message)
+    if not source.package_name and state.result.error is None:
+        state.result.error = "no package clause: file left untouched"
+        state.broken_ranges.append((0, len(source.data)))
+
+
+_NEW_CALL = re.compile(rb"\bnew\(")
+
+
+def _syntax_error_regions(source: SourceFile) -> list[tuple[Node, int, bool]]:
+    """(top-level declaration, line of its first error, whether every error in it sits on a
+    line with a ``new(`` call) for each declaration holding ERROR or MISSING nodes."""
+    regions: dict[int, tuple[Node, int, bool]] = {}
+    for node in error_nodes(source.root):
+        top = top_level_node(source, node)
+        line = source.position(node.start_byte)[0]
+        line_text = source.data[
+            source.line_start(node.start_byte) : source.line_end(node.start_byte)
+        ]
+        on_new = _NEW_CALL.search(line_text) is not None
+        if top.id in regions:
+            first, first_line, all_new = regions[top.id]
+            regions[top.id] = (first, first_line, all_new and on_new)
+        else:
+            regions[top.id] = (top, line, on_new)
+    return sorted(regions.values(), key=lambda region: region[0].start_byte)
 
 
 def _in_broken_function(state: _FileState, offset: int) -> bool:
@@ -233,7 +336,10 @@ def _applicable(
         if (finding.rule, finding.message) in states[finding.path].frozen_findings:
             continue
         if any(
-            p not in states or states[p].frozen or _in_broken_function(states[p], o)
+            p not in states
+            or states[p].frozen
+            or states[p].result.error is not None  # broken outside functions: untouched
+            or _in_broken_function(states[p], o)
             for p, o in targets
         ):
             continue
@@ -253,21 +359,29 @@ def _apply(
     merged = merge(findings)
     conflicts.extend(merged.conflicts)
     changed = False
-    for path in set(merged.edits) | set(merged.imports):
+    for path in sorted(set(merged.edits) | set(merged.imports)):
         state = states[path]
-        before = state.data
-        after = _spliced(path, before, merged.edits.get(path, []), merged.imports.get(path, ()))
-        mine = [f for f in merged.applied if _touches(f, path)]
-        if after == before:
-            continue
-        if _worse(before, after) is not None:
-            after, mine = _one_by_one(state, path, mine)
-        if after == before:
-            continue
-        state.data = after
-        changed = True
-        state.result.applied.extend(f for f in mine if f.path == path)
+        try:
+            changed = _apply_file(state, path, merged) or changed
+        except Exception as error:  # this file keeps the bytes it had before this pass
+            _internal_error(state, "applying fixes failed", error)
+            state.frozen = True
     return changed
+
+
+def _apply_file(state: _FileState, path: str, merged: MergeResult) -> bool:
+    before = state.data
+    after = _spliced(path, before, merged.edits.get(path, []), merged.imports.get(path, ()))
+    mine = [f for f in merged.applied if _touches(f, path)]
+    if after == before:
+        return False
+    if _worse(path, before, after) is not None:
+        after, mine = _one_by_one(state, path, mine)
+    if after == before:
+        return False
+    state.data = after
+    state.result.applied.extend(f for f in mine if f.path == path)
+    return True
 
 
 def _touches(finding: Finding, path: str) -> bool:
@@ -276,12 +390,12 @@ def _touches(finding: Finding, path: str) -> bool:
 
 
 def _spliced(path: str, data: bytes, edits: Iterable[Edit], imports: Iterable[str]) -> bytes:
-    return add_imports(SourceFile(path, splice(data, edits)), imports)
+    return add_imports(parsed(path, splice(data, edits)), imports)
 
 
-def _worse(before: bytes, after: bytes) -> str | None:
+def _worse(path: str, before: bytes, after: bytes) -> str | None:
     """Why ``after`` is worse than ``before`` (a new syntax error, lost gofmt formatting)."""
-    if count_errors(SourceFile("", after).root) > count_errors(SourceFile("", before).root):
+    if count_errors(parsed(path, after).root) > count_errors(parsed(path, before).root):
         return "it would introduce a syntax error"
     if gofmt.is_formatted(before) and gofmt.is_formatted(after) is False:
         return "its result would not be gofmt-clean"
@@ -291,17 +405,25 @@ def _worse(before: bytes, after: bytes) -> str | None:
 def _one_by_one(
     state: _FileState, path: str, findings: list[Finding]
 ) -> tuple[bytes, list[Finding]]:
-    data = state.data
-    kept = []
+    """Keep, fix by fix, those that leave the file no worse. Every candidate is spliced from
+    the bytes the fixes were computed on (their offsets refer to those), with the edits kept
+    so far plus the next fix's: applying a fix to the output of another would shift it."""
+    original = state.data
+    data = original
+    kept: list[Finding] = []
+    edits: list[Edit] = []
+    imports: list[str] = []
     for finding in findings:
         assert finding.fix is not None
-        edits = [e for e in finding.fix.edits if (e.path or finding.path) == path]
-        imports = finding.fix.imports if finding.path == path else ()
-        candidate = _spliced(path, data, edits, imports)
-        reason = _worse(data, candidate)
+        mine = [e for e in finding.fix.edits if (e.path or finding.path) == path]
+        wanted = list(finding.fix.imports) if finding.path == path else []
+        candidate = _spliced(path, original, [*edits, *mine], [*imports, *wanted])
+        reason = _worse(path, data, candidate)
         if reason is None:
             data = candidate
             kept.append(finding)
+            edits.extend(e for e in mine if e not in edits)
+            imports.extend(wanted)
             continue
         state.result.messages.append(f"line {finding.line}: {finding.rule} fix withheld: {reason}")
         state.frozen_findings.add((finding.rule, finding.message))
@@ -328,28 +450,45 @@ def _report_conflicts(
 
 
 def write_results(results: Sequence[FileResult]) -> list[str]:
-    """Write every changed file atomically (temp file + rename, mode kept); return the paths."""
+    """Write every changed file atomically; return the paths written.
+
+    Never raises for one file: a file that cannot or must not be written (changed since it
+    was read, read-only, hard-linked, an I/O error) gets its ``write_error`` and the others
+    are still written."""
     written = []
     for result in results:
         if result.error or not result.changed:
             continue
-        atomic_write(Path(result.path), result.fixed)
+        try:
+            _write_one(result)
+        except WriteRefused as refused:
+            result.write_error = WriteError(str(refused))
+            continue
+        except OSError as error:
+            reason = error.strerror or str(error)
+            result.write_error = WriteError(f"cannot write: {reason}", io=True)
+            continue
         written.append(result.path)
     return written
 
 
+def _write_one(result: FileResult) -> None:
+    target = Path(result.target or result.path)
+    stamp = result.stamp
+    if stamp is None:  # results built from memory (tests, the bot): read what is there now
+        data, stamp = read_file(target, 0)
+        if data != result.original:
+            raise WriteRefused("changed while leakfix ran: left as it is")
+    replace_file(target, result.fixed, stamp)
+
+
 def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` as :func:`write_results` does (a LeakfixError if not)."""
     try:
-        mode = path.stat().st_mode & 0o7777
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".leakfix", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.chmod(tmp, mode)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        _, stamp = read_file(path, 0)
+        replace_file(path, data, stamp)
+    except (WriteRefused, Skip) as refused:
+        raise LeakfixError(f"{path}: {refused}") from refused
     except OSError as exc:
         raise LeakfixError(f"cannot write {path}: {exc.strerror or exc}") from exc
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -18,13 +19,27 @@ def gofmt_binary() -> str | None:
     if go is None:
         return None
     try:
+        # Never from the scanned repository's folder, and never another toolchain: a go.mod
+        # there could make `go` download and run the Go version it names.
         root = subprocess.run(
-            [go, "env", "GOROOT"], capture_output=True, text=True, timeout=30, check=True
+            [go, "env", "GOROOT"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+            cwd=tempfile.gettempdir(),
+            env=local_go_env(),
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     candidate = Path(root) / "bin" / "gofmt"
     return str(candidate) if candidate.exists() else None
+
+
+def local_go_env() -> dict[str, str]:
+    """The environment for every go and gofmt command leakfix runs: the local toolchain only,
+    no workspace file."""
+    return {**os.environ, "GOTOOLCHAIN": "local", "GOWORK": "off"}
 
 
 def is_formatted(data: bytes) -> bool | None:
@@ -33,7 +48,14 @@ def is_formatted(data: bytes) -> bool | None:
     if binary is None or os.environ.get("LEAKFIX_NO_GOFMT"):
         return None
     try:
-        out = subprocess.run([binary], input=data, capture_output=True, timeout=60)
+        out = subprocess.run(
+            [binary],
+            input=data,
+            capture_output=True,
+            timeout=60,
+            cwd=tempfile.gettempdir(),
+            env=local_go_env(),
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     if out.returncode != 0:

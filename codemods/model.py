@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from codemods.files import Stamp
 
 
 class Safety(str, Enum):
@@ -54,7 +58,14 @@ class Finding:
 
 @dataclass
 class FileResult:
-    """What happened to one file: findings of the final state, applied fixes, messages."""
+    """What happened to one file: findings of the final state, applied fixes, messages.
+
+    ``error``: the file is left untouched (unreadable, or a syntax error outside functions);
+    ``syntax_errors``: functions not analysed because they do not parse (the rest of the file
+    is); ``internal_errors``: a rule or the engine failed on this file (exit status 2);
+    ``skipped``: the file was not read at all (not a regular file, too large, a link leading
+    outside the folders checked); ``write_error``: its fixes could not be written.
+    """
 
     path: str
     original: bytes
@@ -63,10 +74,35 @@ class FileResult:
     applied: list[Finding] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     error: str | None = None
+    syntax_errors: list[str] = field(default_factory=list)
+    internal_errors: list[str] = field(default_factory=list)
+    skipped: str | None = None
+    write_error: WriteError | None = None
+    target: str = ""  # the file written for ``path`` (a symbolic link's target); "" = path
+    stamp: Stamp | None = None  # what was read, to refuse writing over a file changed since
 
     @property
     def changed(self) -> bool:
         return self.fixed != self.original
+
+    @property
+    def problems(self) -> list[str]:
+        """Every error of this file, one line each, in the order a reader needs them."""
+        lines = [self.error] if self.error else []
+        lines.extend(self.syntax_errors)
+        lines.extend(f"internal error: {message}" for message in self.internal_errors)
+        if self.write_error is not None:
+            lines.append(f"not written: {self.write_error.message}")
+        return lines
+
+
+@dataclass(frozen=True)
+class WriteError:
+    """Why fixes were not written: refused on purpose (changed since read, read-only, ...)
+    or an I/O failure (``io``: exit status 2)."""
+
+    message: str
+    io: bool = False
 
 
 # -- `leakfix fix --verify` ------------------------------------------------------------------

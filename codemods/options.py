@@ -19,5 +19,6 @@ class Options:
     unsafe_fixes: bool = False
     include_generated: bool = False
     max_passes: int = 8
+    max_file_size: int = 4 * 1024 * 1024  # bytes; larger files are skipped with a note
     analyze_all: bool = False  # run database rules on packages that import no database API
     rule_ids: frozenset[str] = field(default_factory=frozenset)  # filled by the engine

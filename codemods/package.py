@@ -15,7 +15,7 @@ from typing import TypeVar, cast
 from tree_sitter import Node
 
 from codemods import dbapi
-from codemods.source import FUNCTION_TYPES, SourceFile, text, walk
+from codemods.source import FUNCTION_TYPES, SourceFile, parent_of, text, walk
 
 T = TypeVar("T")
 
@@ -52,9 +52,9 @@ def strip_parens(node: Node) -> Node:
 
 
 def enclosing_function(node: Node) -> Node | None:
-    current = node.parent
+    current = parent_of(node)
     while current is not None and current.type not in FUNCTION_TYPES:
-        current = current.parent
+        current = parent_of(current)
     return current
 
 
@@ -376,13 +376,13 @@ class Package:
 
     def _lookup(self, name: str, at: Node, source: SourceFile) -> Decl | None:
         child = at
-        scope = at.parent
+        scope = parent_of(at)
         while scope is not None:
             decl = self._declared_in(name, scope, child, source, at)
             if decl is not None:
                 return decl
             child = scope
-            scope = scope.parent
+            scope = parent_of(scope)
         if name in self.package_vars:
             node, var_source = self.package_vars[name]
             return self._var_decl(name, node, var_source)
@@ -501,10 +501,10 @@ class Package:
         return None
 
     def _var_decl(self, name: str, ident: Node, source: SourceFile) -> Decl | None:
-        spec = ident.parent
+        spec = parent_of(ident)
         stmt = spec
         while stmt is not None and stmt.type != "var_declaration":
-            stmt = stmt.parent
+            stmt = parent_of(stmt)
         if spec is None:
             return None
         type_node = spec.child_by_field_name("type")
@@ -517,6 +517,12 @@ class Package:
 
     def is_package_var(self, decl: Decl) -> bool:
         return decl.name in self.package_vars and self.package_vars[decl.name][0] == decl.node
+
+    def memo_get(self, key: str) -> object | None:
+        return self._memo.get(key)
+
+    def memo_set(self, key: str, value: object) -> None:
+        self._memo[key] = value
 
     def memo(self, key: str, compute: Callable[[Package], T]) -> T:
         """A package-wide fact computed once per pass (rules run once per file)."""

@@ -83,12 +83,14 @@ def finding_line(finding: Finding, options: Options, cwd: Path | None = None) ->
 
 
 def problem_lines(files: Sequence[FileResult], cwd: Path | None = None) -> list[str]:
-    """Files that could not be checked (``error``) and the engine's notes (conflicts, reverts)."""
-    lines = []
+    """Every file's errors (not read, not parsed, a rule that failed, not written), files
+    skipped, and the engine's notes (conflicts, reverts)."""
+    lines: list[str] = []
     for result in _ordered(files):
         path = display_path(result.path, cwd)
-        if result.error:
-            lines.append(f"{path}: error: {result.error}")
+        lines.extend(f"{path}: error: {problem}" for problem in result.problems)
+        if result.skipped:
+            lines.append(f"{path}: skipped: {result.skipped}")
         lines.extend(f"{path}: note: {message}" for message in result.messages)
     return lines
 
@@ -118,7 +120,26 @@ def render_text(
         unreadable = sum(1 for result in files if result.error)
         if unreadable:
             lines.append(f"{unreadable} {_files(unreadable)} could not be checked.")
+        lines.extend(tally_lines(files))
     return "".join(f"{line}\n" for line in lines)
+
+
+def tally_lines(files: Sequence[FileResult]) -> list[str]:
+    """Counts of what went wrong besides findings, for the end of a text report."""
+    lines = []
+    broken = sum(1 for result in files if result.syntax_errors)
+    if broken:
+        lines.append(f"{broken} {_files(broken)} with functions that do not parse.")
+    internal = sum(1 for result in files if result.internal_errors)
+    if internal:
+        lines.append(f"{internal} {_files(internal)} hit an internal error (a leakfix bug).")
+    unwritten = sum(1 for result in files if result.write_error)
+    if unwritten:
+        lines.append(f"{unwritten} {_files(unwritten)} could not be written.")
+    skipped = sum(1 for result in files if result.skipped)
+    if skipped:
+        lines.append(f"{skipped} {_files(skipped)} skipped.")
+    return lines
 
 
 def _files(count: int) -> str:
@@ -138,9 +159,14 @@ def json_document(files: Sequence[FileResult], cwd: Path | None = None) -> dict[
         "version": 1,
         "findings": [_finding_json(finding, cwd) for finding in _findings(files)],
         "errors": [
-            {"path": display_path(result.path, cwd), "message": result.error}
+            {"path": display_path(result.path, cwd), "message": problem}
             for result in _ordered(files)
-            if result.error
+            for problem in result.problems
+        ],
+        "skipped": [
+            {"path": display_path(result.path, cwd), "message": result.skipped}
+            for result in _ordered(files)
+            if result.skipped
         ],
         "notes": [
             {"path": display_path(result.path, cwd), "message": message}
@@ -415,7 +441,7 @@ def _sarif_invocation(files: Sequence[FileResult], base: Path) -> dict[str, Any]
     notifications = [
         {
             "level": "error",
-            "message": {"text": result.error},
+            "message": {"text": problem},
             "locations": [
                 {
                     "physicalLocation": {
@@ -428,9 +454,10 @@ def _sarif_invocation(files: Sequence[FileResult], base: Path) -> dict[str, Any]
             ],
         }
         for result in _ordered(files)
-        if result.error
+        for problem in result.problems
     ]
-    return {"executionSuccessful": True, "toolExecutionNotifications": notifications}
+    internal = any(result.internal_errors for result in files)
+    return {"executionSuccessful": not internal, "toolExecutionNotifications": notifications}
 
 
 # unified diff ----------------------------------------------------------------------------

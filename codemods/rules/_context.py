@@ -9,7 +9,7 @@ from tree_sitter import Node
 
 from codemods import dbapi
 from codemods.package import Package, call_parts, expression_items
-from codemods.source import FUNCTION_TYPES, SourceFile, text
+from codemods.source import FUNCTION_TYPES, SourceFile, parent_of, parent_type, text
 
 _REQUEST_CONTEXT = {"echo.Context": "{}.Request().Context()", "http.Request": "{}.Context()"}
 
@@ -41,7 +41,7 @@ def _visible_names(at: Node) -> Iterator[tuple[str, Node]]:
     """Names declared before ``at`` in enclosing scopes, innermost first, stopping at a
     goroutine boundary (a request context must not outlive its request)."""
     child = at
-    scope = at.parent
+    scope = parent_of(at)
     while scope is not None:
         if scope.type in FUNCTION_TYPES:
             for field in ("parameters", "receiver"):
@@ -65,7 +65,7 @@ def _visible_names(at: Node) -> Iterator[tuple[str, Node]]:
                 for ident in _declared_identifiers(init):
                     yield text(ident), ident
         child = scope
-        scope = scope.parent
+        scope = parent_of(scope)
 
 
 def _declared_identifiers(stmt: Node) -> list[Node]:
@@ -85,12 +85,11 @@ def _declared_identifiers(stmt: Node) -> list[Node]:
 
 
 def _is_goroutine(func: Node) -> bool:
-    parent = func.parent
+    parent = parent_of(func)
     return (
         parent is not None
         and parent.type == "call_expression"
-        and parent.parent is not None
-        and parent.parent.type == "go_statement"
+        and parent_type(parent) == "go_statement"
     )
 
 
@@ -119,7 +118,7 @@ def context_in_reach(package: Package, source: SourceFile, at: Node) -> str | No
 
 
 def _started_as_goroutine(call: Node) -> bool:
-    parent = call.parent
+    parent = parent_of(call)
     return parent is not None and parent.type == "go_statement"
 
 

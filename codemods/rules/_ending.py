@@ -25,7 +25,7 @@ from tree_sitter import Node
 
 from codemods.package import Decl, Package, call_parts
 from codemods.rules._returns import PROCESS_EXITS
-from codemods.source import FUNCTION_TYPES, SourceFile, text, walk, walk_no_funcs
+from codemods.source import FUNCTION_TYPES, SourceFile, parent_of, text, walk, walk_no_funcs
 
 _BREAK_TARGETS = (
     "for_statement",
@@ -106,21 +106,21 @@ def _ends_resource(
 def _when(node: Node, func: Node) -> str:
     """'defer' when a defer statement of ``func`` runs ``node``, 'go' or 'closure' when a
     goroutine or a function literal that may run later does, '' when it runs in place."""
-    current = node.parent
+    current = parent_of(node)
     while current is not None and current != func:
         if current.type == "defer_statement":
             return "defer"
         if current.type == "go_statement":
             return "go"
         if current.type == "func_literal":
-            parent = current.parent
+            parent = parent_of(current)
             if (
                 parent is None
                 or parent.type != "call_expression"
                 or (parent.child_by_field_name("function") != current)
             ):
                 return "closure"
-        current = current.parent
+        current = parent_of(current)
     return ""
 
 
@@ -170,7 +170,7 @@ def _is_exit(node: Node, region_start: int) -> bool:
 def _jump_leaves(jump: Node, region_start: int) -> bool:
     """A break/continue whose target loop, switch or label starts before the region."""
     label = next((c for c in jump.named_children if c.type == "label_name"), None)
-    current = jump.parent
+    current = parent_of(jump)
     while current is not None and current.type not in FUNCTION_TYPES:
         if label is not None:
             if current.type == "labeled_statement" and text(
@@ -181,7 +181,7 @@ def _jump_leaves(jump: Node, region_start: int) -> bool:
             jump.type == "break_statement" and current.type in _BREAK_TARGETS
         ):
             return current.start_byte < region_start
-        current = current.parent
+        current = parent_of(current)
     return True
 
 
@@ -190,8 +190,7 @@ def _covered(exit_node: Node, top: Node, found: Endings) -> bool:
     if exit_node.type == "return_statement" and _unconditional(exit_node, found):
         return True  # return tx.Commit()
     child = exit_node
-    while child != top and child.parent is not None:
-        parent = child.parent
+    while child != top and (parent := parent_of(child)) is not None:
         if parent.type == "statement_list":
             for sibling in parent.named_children:
                 if sibling == child:
@@ -337,7 +336,7 @@ def expects_failure(statement: Node, err_name: str) -> bool:
     (tests: ``if err == nil { t.Fatal(...) }``, ``require.Error(t, err)``)."""
     if not err_name or err_name == "_":
         return False
-    parent = statement.parent
+    parent = parent_of(statement)
     if parent is not None and parent.type == "if_statement":
         return _compares_to_nil(parent.child_by_field_name("condition"), err_name)
     following = statement.next_named_sibling

@@ -13,8 +13,24 @@ from tree_sitter import Node
 
 from codemods import dbapi
 from codemods.model import Edit
-from codemods.package import Decl, Package, call_parts, expression_items
-from codemods.source import FUNCTION_TYPES, SourceFile, text, walk, walk_no_funcs
+from codemods.package import (
+    Decl,
+    FuncInfo,
+    Package,
+    call_parts,
+    expression_items,
+    strip_parens,
+)
+from codemods.source import (
+    FUNCTION_TYPES,
+    SourceFile,
+    assigned_by,
+    parent_of,
+    parent_type,
+    text,
+    walk,
+    walk_no_funcs,
+)
 
 LOOP_TYPES = ("for_statement",)
 
@@ -22,12 +38,12 @@ LOOP_TYPES = ("for_statement",)
 def statement_of(node: Node) -> Node | None:
     """The statement holding ``node`` that sits directly in a statement list."""
     current: Node | None = node
-    while current is not None and current.parent is not None:
-        if current.parent.type == "statement_list":
+    while current is not None and parent_of(current) is not None:
+        if parent_type(current) == "statement_list":
             return current
         if current.type in FUNCTION_TYPES:
             return None
-        current = current.parent
+        current = parent_of(current)
     return None
 
 
@@ -56,13 +72,13 @@ def is_err_check(stmt: Node | None, err_name: str) -> bool:
 
 def inside_loop(node: Node, stop: Node) -> bool:
     """Whether ``node`` sits in a loop body below ``stop`` (a function)."""
-    current = node.parent
+    current = parent_of(node)
     while current is not None and current != stop:
         if current.type in LOOP_TYPES:
             return True
         if current.type in FUNCTION_TYPES:
             return False
-        current = current.parent
+        current = parent_of(current)
     return False
 
 
@@ -88,8 +104,9 @@ def leading_comment_start(source: SourceFile, stmt: Node) -> int:
     """Where the comment block directly above ``stmt`` (no blank line between) starts."""
     start = stmt.start_byte
     previous = stmt.prev_sibling
-    if previous is None and stmt.parent is not None and stmt.parent.type == "statement_list":
-        previous = stmt.parent.prev_sibling  # a block's first comments sit outside the list
+    holder = parent_of(stmt)
+    if previous is None and holder is not None and holder.type == "statement_list":
+        previous = holder.prev_sibling  # a block's first comments sit outside the list
     while previous is not None and previous.type == "comment":
         if not starts_own_line(source, previous):
             break
@@ -132,12 +149,13 @@ class Binding:
 
 def binding_of(call: Node) -> Binding | None:
     """The assignment whose single right-hand side is ``call``."""
-    right = call.parent
+    right = parent_of(call)
     if right is None or right.type != "expression_list" or len(right.named_children) != 1:
         return None
-    if right.parent is not None and right.parent.type == "var_spec":
-        return _var_binding(call, right.parent)
-    stmt = right.parent
+    spec = parent_of(right)
+    if spec is not None and spec.type == "var_spec":
+        return _var_binding(call, spec)
+    stmt = parent_of(right)
     if stmt is None or stmt.type not in ("short_var_declaration", "assignment_statement"):
         return None
     if stmt.child_by_field_name("right") != right:
@@ -156,7 +174,7 @@ def binding_of(call: Node) -> Binding | None:
 
 def _var_binding(call: Node, spec: Node) -> Binding | None:
     """``var rows, err = db.Query(...)`` inside a function: one spec, one call."""
-    stmt = spec.parent
+    stmt = parent_of(spec)
     if stmt is None or stmt.type != "var_declaration" or len(stmt.named_children) != 1:
         return None
     names = tuple(spec.children_by_field_name("name"))
@@ -182,7 +200,7 @@ def _deferred_or_closure(node: Node, func: Node) -> str:
     """How ``node`` runs relative to ``func``: 'defer' when a defer statement runs it, 'go' in
     a goroutine, 'closure' in a function literal that may run later, '' inline (including
     literals called on the spot)."""
-    current = node.parent
+    current = parent_of(node)
     while current is not None and current != func:
         if current.type == "defer_statement":
             return "defer"
@@ -190,13 +208,13 @@ def _deferred_or_closure(node: Node, func: Node) -> str:
             return "go"
         if current.type == "func_literal" and not _called_on_the_spot(current):
             return "closure"
-        current = current.parent
+        current = parent_of(current)
     return ""
 
 
 def _called_on_the_spot(literal: Node) -> bool:
     """``func() { ... }()`` (not under go/defer, which the caller checks first)."""
-    parent = literal.parent
+    parent = parent_of(literal)
     return (
         parent is not None
         and parent.type == "call_expression"
@@ -250,12 +268,12 @@ def _classify(
     consumers: frozenset[str],
     closures_escape: bool,
 ) -> None:
-    parent = ident.parent
+    parent = parent_of(ident)
     assert parent is not None
     where = _deferred_or_closure(ident, func)
     if parent.type == "selector_expression" and parent.child_by_field_name("operand") == ident:
         method = text(parent.child_by_field_name("field"))
-        call = parent.parent
+        call = parent_of(parent)
         if call is None or call.type != "call_expression":
             usage.escapes = True  # a method value such as rows.Close passed around
         elif method in close_methods:
@@ -268,8 +286,7 @@ def _classify(
         else:
             usage.methods.add(method)
         return
-    if parent.type == "argument_list" and parent.parent is not None:
-        call = parent.parent
+    if parent.type == "argument_list" and (call := parent_of(parent)) is not None:
         arguments = [c for c in parent.named_children if c.type != "comment"]
         index = [c.id for c in arguments].index(ident.id)
         _, callee, _ = call_parts(call)
@@ -283,23 +300,185 @@ def _classify(
                 usage.deferred = True
             else:
                 usage.closes.append(call)
+        elif where in ("go", "closure") and closures_escape:
+            usage.escapes = True  # `go f(rows)`, or a goroutine handing it on: it outlives us
         elif qualified in dbapi.BORROWING_CALLS:
             usage.methods.add(qualified)  # read by the library, still ours to close
         elif package.callee_info(call, source) is None:
             usage.escapes = True  # handed to code outside the package
+        elif keeps_argument(package, source, call, index):
+            usage.escapes = True  # the callee returns, stores, sends or hands it on
         elif _result_returned(call) and _returns_resource(package, source, call):
             usage.escapes = True  # wrapped and returned: `return c.wrap(rows), nil`
         return
-    if parent.type == "expression_list" and parent.parent is not None:
-        owner = parent.parent
-        if owner.type in ("assignment_statement", "short_var_declaration") and (
-            owner.child_by_field_name("left") == parent
-        ):
-            usage.reassigned.append(owner)
-            return
+    owner = assigned_by(parent)
+    if owner is not None:
+        usage.reassigned.append(owner)
+        return
     if parent.type == "binary_expression":
         return  # rows != nil
     usage.escapes = True
+
+
+def keeps_argument(package: Package, source: SourceFile, call: Node, index: int) -> bool:
+    """Whether the package function called keeps argument ``index`` beyond the call: returns
+    it (or a value holding it), stores it in a field, a map or a package variable, sends it,
+    lets a goroutine or a closure capture it, or hands it to code that may keep it. A
+    variadic or unnamed parameter is assumed kept: when nothing is known, prefer silence."""
+    info = package.callee_info(call, source)
+    if info is None:
+        return True
+    return keeps_parameter(package, info, index)
+
+
+def keeps_parameter(package: Package, info: FuncInfo, index: int) -> bool:
+    key = f"keeps:{info.source.path}:{info.node.start_byte}:{index}"
+    known = package.memo_get(key)
+    if known is not None:
+        return bool(known)
+    package.memo_set(key, True)  # a cycle (f hands it to g, g to f): assume kept
+    kept = _keeps(package, info, index)
+    package.memo_set(key, kept)
+    return kept
+
+
+def _keeps(package: Package, info: FuncInfo, index: int) -> bool:
+    if index >= len(info.param_names) or _variadic_at(info, index):
+        return True
+    name = info.param_names[index]
+    if name in ("", "_"):
+        return False
+    decl = package.lookup(name, info.node.child_by_field_name("body") or info.node, info.source)
+    params = info.node.child_by_field_name("parameters")
+    if decl is None or decl.statement is not None or params is None:
+        return True
+    usage = usage_of(
+        package, info.source, decl, params, info.node, consumers=dbapi.CLOSING_CONSUMERS
+    )
+    return usage.escapes
+
+
+def holds_other_values(
+    package: Package, source: SourceFile, decl: Decl, acquisition: Node, func: Node
+) -> bool:
+    """Whether the variable of ``decl`` is given, anywhere in ``func`` but at
+    ``acquisition``, a value that is not a fresh resource: a field (``stmt = m.insertStmt``),
+    a parameter, another variable, a package variable. On the path through that assignment
+    a deferred Close would close a handle someone else still uses."""
+    body = func.child_by_field_name("body")
+    if body is None:
+        return False
+    for ident in walk(body):
+        if ident.type != "identifier" or text(ident) != decl.name:
+            continue
+        holder = parent_of(ident)
+        owner = assigned_by(holder) if holder is not None else None
+        if owner is None or owner.id == acquisition.id:
+            continue
+        found = package.lookup(decl.name, ident, source)
+        if found is None or found.node != decl.node:
+            continue
+        value = _assigned_value(owner, ident)
+        if value is not None and not _fresh_value(package, source, value):
+            return True
+    statement = decl.statement
+    if statement is not None and statement.id != acquisition.id:
+        value = _declared_value(statement, decl)
+        if value is not None and not _fresh_value(package, source, value):
+            return True
+    return False
+
+
+def _assigned_value(owner: Node, target: Node) -> Node | None:
+    """The right-hand expression assigned to ``target`` by ``owner`` (None: a multi-value
+    call, whose results are typed elsewhere)."""
+    left = expression_items(owner.child_by_field_name("left"))
+    right = expression_items(owner.child_by_field_name("right"))
+    index = next((i for i, item in enumerate(left) if item.id == target.id), -1)
+    if index < 0 or len(right) != len(left):
+        return None
+    return right[index]
+
+
+def _declared_value(statement: Node, decl: Decl) -> Node | None:
+    if statement.type == "var_declaration":
+        for spec in statement.named_children:
+            names = spec.children_by_field_name("name")
+            values = expression_items(spec.child_by_field_name("value"))
+            for index, name in enumerate(names):
+                if name.id == decl.node.id and len(values) == len(names):
+                    return values[index]
+        return None
+    if statement.type == "short_var_declaration":
+        return _assigned_value(statement, decl.node)
+    return None
+
+
+def _fresh_value(package: Package, source: SourceFile, value: Node) -> bool:
+    """``nil``, or a call that makes a new resource (not one of the package's functions
+    that hands out a cached one)."""
+    if value.type == "nil":
+        return True
+    if value.type != "call_expression":
+        return False
+    info = package.callee_info(value, source)
+    return info is None or not returns_cached(package, info)
+
+
+def returns_cached(package: Package, info: FuncInfo) -> bool:
+    """Whether a function of the package may return, as its first result, a handle it did
+    not make: a field, a parameter, a package variable, or a variable holding one."""
+    key = f"cached:{info.source.path}:{info.node.start_byte}"
+    known = package.memo_get(key)
+    if known is not None:
+        return bool(known)
+    package.memo_set(key, True)  # recursion: assume the worst
+    cached = _returns_cached(package, info)
+    package.memo_set(key, cached)
+    return cached
+
+
+def _returns_cached(package: Package, info: FuncInfo) -> bool:
+    body = info.node.child_by_field_name("body")
+    if body is None:
+        return True
+    for node in walk_no_funcs(body):
+        if node.type != "return_statement":
+            continue
+        items = [c for c in node.named_children if c.type != "comment"]
+        values = expression_items(items[0]) if items else []
+        if not values:
+            return True  # a bare return of named results: not followed
+        first = strip_parens(values[0])
+        if first.type in ("nil", "call_expression") and (
+            first.type == "nil" or _fresh_value(package, info.source, first)
+        ):
+            continue
+        if first.type != "identifier":
+            return True  # a field, an index expression, a conversion: not made here
+        decl = package.lookup(text(first), first, info.source)
+        if decl is None or decl.statement is None or package.is_package_var(decl):
+            return True  # a parameter, a package variable
+        if holds_other_values(package, info.source, decl, first, info.node):
+            return True
+        value = _declared_value(decl.statement, decl)
+        if value is not None and not _fresh_value(package, info.source, value):
+            return True
+    return False
+
+
+def _variadic_at(info: FuncInfo, index: int) -> bool:
+    params = info.node.child_by_field_name("parameters")
+    if params is None:
+        return True
+    position = 0
+    for param in params.named_children:
+        names = param.children_by_field_name("name")
+        count = max(1, len(names))
+        if position <= index < position + count:
+            return param.type == "variadic_parameter_declaration"
+        position += count
+    return True
 
 
 def qualified_callee(package: Package, source: SourceFile, call: Node) -> str:
@@ -361,7 +540,7 @@ def _jump_stays_inside(jump: Node, start: Node, end_offset: int) -> bool:
     """A break/continue whose loop (or switch) lies wholly between start and end."""
     if jump.named_children:  # labelled: be conservative
         return False
-    current = jump.parent
+    current = parent_of(jump)
     while current is not None:
         if current.type in (
             "for_statement",
@@ -370,12 +549,12 @@ def _jump_stays_inside(jump: Node, start: Node, end_offset: int) -> bool:
             "select_statement",
         ):
             if jump.type == "continue_statement" and current.type != "for_statement":
-                current = current.parent
+                current = parent_of(current)
                 continue
             return current.start_byte >= start.end_byte and current.end_byte <= end_offset
         if current.type in FUNCTION_TYPES:
             return False
-        current = current.parent
+        current = parent_of(current)
     return False
 
 
@@ -385,7 +564,7 @@ def closed_on_every_path(usage: Usage, anchor: Node, func: Node, decl_list: Node
         return True
     for close in usage.closes:
         stmt = statement_of(close)
-        if stmt is None or stmt.parent != decl_list:
+        if stmt is None or parent_of(stmt) != decl_list:
             continue
         if not exits_between(anchor, stmt.start_byte, func):
             return True
@@ -414,7 +593,7 @@ def outermost_function(node: Node) -> Node | None:
     while current is not None:
         if current.type in FUNCTION_TYPES:
             found = current
-        current = current.parent
+        current = parent_of(current)
     return found
 
 
@@ -459,7 +638,9 @@ def owned_results(
         if receiver is None and package.lookup(name, call, source) is not None:
             continue  # a local variable holding a function shadows the package's
         info = package.callee_info(call, source)
-        if info is not None and info.results and info.results[0] in result_types:
+        if info is None or not info.results or info.results[0] not in result_types:
+            continue
+        if not returns_cached(package, info):  # `return m.insertStmt`: not the caller's
             yield call, info.name
 
 
@@ -474,7 +655,7 @@ def binding_of_statement(stmt: Node) -> Binding | None:
 
 def starts_own_line_node(stmt: Node) -> bool:
     """Statements leakfix inserts before must start a line of their own."""
-    return stmt.parent is not None and stmt.parent.type == "statement_list"
+    return parent_type(stmt) == "statement_list"
 
 
 def name_escapes(name: str, after: Node, func: Node) -> bool:
@@ -485,19 +666,15 @@ def name_escapes(name: str, after: Node, func: Node) -> bool:
     for node in walk(body):
         if node.start_byte < after.end_byte or node.type != "identifier" or text(node) != name:
             continue
-        parent = node.parent
+        parent = parent_of(node)
         if parent is None:
             continue
         if parent.type == "selector_expression" and parent.child_by_field_name("operand") == node:
             continue
         if parent.type == "binary_expression":
             continue
-        if parent.type == "expression_list" and parent.parent is not None:
-            owner = parent.parent
-            if owner.type in ("assignment_statement", "short_var_declaration") and (
-                owner.child_by_field_name("left") == parent
-            ):
-                continue
+        if assigned_by(parent) is not None:
+            continue
         return True
     return False
 
@@ -515,7 +692,7 @@ def read_to_the_end(
     false, so such rows do not leak even without Close. With ``closes_on_read_error`` (pgx:
     a failed Scan or Values closes the rows too) leaving right after such a failure is fine.
     t.Fatal and require.* end the test goroutine; the test's cleanup closes its connection."""
-    block = anchor.parent
+    block = parent_of(anchor)
     if block is None:
         return False
     loop = next(
@@ -555,13 +732,13 @@ def _is_exit(node: Node, start: Node, end_offset: int) -> bool:
 def _after_failed_read(exit_node: Node, name: str) -> bool:
     """The exit sits in `if err != nil { ... }` checking ``name.Scan(...)``/``name.Values()``
     (in the if's initializer or the statement just before it)."""
-    current = exit_node.parent
+    current = parent_of(exit_node)
     while current is not None and current.type not in FUNCTION_TYPES:
         if current.type == "if_statement":
             reads = [current.child_by_field_name("initializer"), current.prev_named_sibling]
             if any(r is not None and _reads_rows(r, name) for r in reads):
                 return True
-        current = current.parent
+        current = parent_of(current)
     return False
 
 
@@ -583,7 +760,7 @@ def _loops_over(loop: Node, name: str) -> bool:
 
 
 def _innermost_breakable(node: Node) -> Node | None:
-    current = node.parent
+    current = parent_of(node)
     while current is not None and current.type not in FUNCTION_TYPES:
         if current.type in (
             "for_statement",
@@ -592,5 +769,5 @@ def _innermost_breakable(node: Node) -> Node | None:
             "select_statement",
         ):
             return current
-        current = current.parent
+        current = parent_of(current)
     return None

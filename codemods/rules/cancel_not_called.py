@@ -13,7 +13,16 @@ from codemods.package import Decl, Package, enclosing_function, expression_items
 from codemods.rules import _flow
 from codemods.rules._returns import results_of
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
-from codemods.source import FUNCTION_TYPES, SourceFile, text, walk, walk_no_funcs
+from codemods.source import (
+    FUNCTION_TYPES,
+    SourceFile,
+    assigned_by,
+    parent_of,
+    parent_type,
+    text,
+    walk,
+    walk_no_funcs,
+)
 
 # Import paths whose With* functions return a cancel function (x/net/context is the old alias).
 CONTEXT_PATHS = ("context", "golang.org/x/net/context")
@@ -237,7 +246,7 @@ func withBudget(parent context.Context) (context.Context, context.CancelFunc) {
         what = f"context.{constructor}"
         binding = _flow.binding_of(call)
         if binding is None:
-            if call.parent is not None and call.parent.type == "expression_statement":
+            if parent_type(call) == "expression_statement":
                 return self.finding(
                     ctx,
                     call,
@@ -303,7 +312,7 @@ func withBudget(parent context.Context) (context.Context, context.CancelFunc) {
             return None  # a parameter, a named result (returned) or a package variable
         if enclosing_function(decl.node) != func:
             return None  # a variable of an enclosing function: that function owns it
-        scope = decl.statement.parent
+        scope = parent_of(decl.statement)
         if scope is None or scope.type != "statement_list" or not _flow.starts_own_line_node(stmt):
             return None
         if not binding.declares and _loop_between(stmt, scope):
@@ -332,7 +341,11 @@ func withBudget(parent context.Context) (context.Context, context.CancelFunc) {
             return self.finding(ctx, binding.call, f"{message} ({blocker})")
         edits = [_flow.line_insert_after(source, stmt, [f"defer {call_text}"])]
         late = next(
-            (c for c in uses.covers if c.type == "defer_statement" and c.parent == stmt.parent),
+            (
+                c
+                for c in uses.covers
+                if c.type == "defer_statement" and parent_of(c) == parent_of(stmt)
+            ),
             None,
         )
         removal = _line_removal(source, late) if late is not None else None
@@ -453,7 +466,7 @@ def cancel_uses(
         found = package.lookup(decl.name, ident, source)
         if found is None or found.node != decl.node:
             continue
-        parent = ident.parent
+        parent = parent_of(ident)
         assert parent is not None
         if _is_assignment_target(ident):
             continue  # another binding: checked on its own
@@ -462,15 +475,14 @@ def cancel_uses(
         if _in_closure(ident, scope):
             return None
         if parent.type == "call_expression" and parent.child_by_field_name("function") == ident:
-            holder = parent.parent
+            holder = parent_of(parent)
             if holder is not None and holder.type == "defer_statement":
                 uses.covers.append(holder)
                 continue
             if (
                 holder is not None
                 and holder.type == "expression_statement"
-                and holder.parent is not None
-                and holder.parent.type == "statement_list"
+                and parent_type(holder) == "statement_list"
             ):
                 uses.covers.append(holder)
                 continue
@@ -479,31 +491,26 @@ def cancel_uses(
 
 
 def _is_assignment_target(ident: Node) -> bool:
-    parent = ident.parent
-    if parent is None or parent.type != "expression_list" or parent.parent is None:
-        return False
-    owner = parent.parent
-    return owner.type in ("assignment_statement", "short_var_declaration") and (
-        owner.child_by_field_name("left") == parent
-    )
+    holder = parent_of(ident)
+    return holder is not None and assigned_by(holder) is not None
 
 
 def _in_closure(node: Node, stop: Node) -> bool:
     """Inside a function literal or a go statement below ``stop``."""
-    current = node.parent
+    current = parent_of(node)
     while current is not None and current != stop:
         if current.type in FUNCTION_TYPES or current.type == "go_statement":
             return True
-        current = current.parent
+        current = parent_of(current)
     return False
 
 
 def _loop_between(node: Node, scope: Node) -> bool:
-    current = node.parent
+    current = parent_of(node)
     while current is not None and current != scope:
         if current.type == "for_statement":
             return True
-        current = current.parent
+        current = parent_of(current)
     return False
 
 
@@ -520,7 +527,7 @@ def _uncovered_exit(stmt: Node, scope: Node, uses: CancelUses) -> str | None:
     covers = {c.id for c in uses.covers}
     current = stmt
     while current != scope:
-        parent = current.parent
+        parent = parent_of(current)
         if parent is None or parent.type in FUNCTION_TYPES:
             return None
         if parent.type == "statement_list":
@@ -553,11 +560,7 @@ def _uncovered_exit(stmt: Node, scope: Node, uses: CancelUses) -> str | None:
         current = parent
     if _ends_function(scope):
         return "end of the function"
-    if (
-        scope.parent is not None
-        and scope.parent.parent is not None
-        and (scope.parent.parent.type == "for_statement")
-    ):
+    if parent_type(parent_of(scope)) == "for_statement":
         return "end of the loop body"
     return f"end of the block at line {scope.end_point[0] + 1}"
 
@@ -578,8 +581,7 @@ def _jumps_over(stmt: Node, current: Node, scope: Node) -> bool:
 
 
 def _ends_function(scope: Node) -> bool:
-    block = scope.parent
-    return block is not None and block.parent is not None and (block.parent.type in FUNCTION_TYPES)
+    return parent_type(parent_of(scope)) in FUNCTION_TYPES
 
 
 def _covered(exit_node: Node, stmt: Node, scope: Node, covers: set[int]) -> bool:
@@ -587,7 +589,7 @@ def _covered(exit_node: Node, stmt: Node, scope: Node, covers: set[int]) -> bool
     hold it always calls the cancel function."""
     current: Node | None = exit_node
     while current is not None and current != scope:
-        parent = current.parent
+        parent = parent_of(current)
         if parent is not None and parent.type == "statement_list":
             for sibling in parent.named_children:
                 if sibling.start_byte >= current.start_byte:
@@ -658,7 +660,7 @@ def _case_statements(case: Node) -> list[Node]:
 def jump_target(jump: Node) -> Node | None:
     """The statement a break/continue leaves (a loop, switch or select), or None."""
     label = next((c for c in jump.named_children if c.type == "label_name"), None)
-    current = jump.parent
+    current = parent_of(jump)
     while current is not None and current.type not in FUNCTION_TYPES:
         if label is not None:
             if current.type == "labeled_statement" and text(
@@ -669,7 +671,7 @@ def jump_target(jump: Node) -> Node | None:
             jump.type == "break_statement" and current.type in _BREAKABLE
         ):
             return current
-        current = current.parent
+        current = parent_of(current)
     return None
 
 
@@ -774,8 +776,8 @@ def context_stays_local(
 def declaration_at(package: Package, source: SourceFile, target: Node) -> Decl | None:
     """The variable a left-hand identifier assigns: the one it declares for ``:=`` (also in an
     ``if``/``switch`` initializer, where a lookup from the identifier itself finds nothing)."""
-    parent = target.parent
-    owner = parent.parent if parent is not None else None
+    parent = parent_of(target)
+    owner = parent_of(parent) if parent is not None else None
     if (
         owner is not None
         and owner.type == "short_var_declaration"
@@ -815,7 +817,7 @@ def value_leaves(package: Package, source: SourceFile, ref: Node, func: Node) ->
     literal), sent, or read by a goroutine or a closure that is not called on the spot (a
     deferred closure runs before the function returns and is fine)."""
     child = ref
-    current = ref.parent
+    current = parent_of(ref)
     through_call = False  # the value is an argument: what leaves is the call's result
     while current is not None and current != func:
         kind = current.type
@@ -841,7 +843,7 @@ def value_leaves(package: Package, source: SourceFile, ref: Node, func: Node) ->
                 if decl is None or package.is_package_var(decl) or _is_result(decl, func):
                     return True
         child = current
-        current = current.parent
+        current = parent_of(current)
     return False
 
 
@@ -862,19 +864,17 @@ def plain_value(decl: Decl) -> bool:
 
 def _runs_before_return(literal: Node) -> bool:
     """``func() {...}()`` called on the spot, or by ``defer``."""
-    call = literal.parent
+    call = parent_of(literal)
     if call is None or call.type != "call_expression":
         return False
-    return call.child_by_field_name("function") == literal and (
-        call.parent is None or call.parent.type != "go_statement"
-    )
+    return call.child_by_field_name("function") == literal and (parent_type(call) != "go_statement")
 
 
 def _derived_targets(ref: Node) -> list[Node]:
     """``rows, err := db.QueryContext(ctx, ...)``: the values made from the context read at
     ``ref`` (the last of several results is taken to be an error and skipped)."""
     child = ref
-    current = ref.parent
+    current = parent_of(ref)
     while current is not None:
         if current.type in ("short_var_declaration", "assignment_statement"):
             if current.child_by_field_name("right") != child:
@@ -891,7 +891,7 @@ def _derived_targets(ref: Node) -> list[Node]:
         if current.type == "statement_list" or current.type in FUNCTION_TYPES:
             return []
         child = current
-        current = current.parent
+        current = parent_of(current)
     return []
 
 
@@ -908,11 +908,11 @@ def _can_declare(ctx: RuleContext, binding: _flow.Binding, func: Node) -> bool:
         if decl is None or ctx.package.is_package_var(decl):
             return False
         if decl.statement is not None:
-            if decl.statement.parent != stmt.parent:
+            if parent_of(decl.statement) != parent_of(stmt):
                 return False
         else:
             body = func.child_by_field_name("body")
-            top = stmt.parent
-            if top is None or top.parent != body or _is_result(decl, func):
+            top = parent_of(stmt)
+            if top is None or parent_of(top) != body or _is_result(decl, func):
                 return False
     return True

@@ -11,6 +11,7 @@ from codemods.model import Finding, Safety
 from codemods.package import enclosing_function
 from codemods.rules import _ending, _flow
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
+from codemods.source import parent_of, parent_type
 
 CONN_METHODS = frozenset({"Conn", "Connx", "Acquire"})
 # Hijack takes a pgxpool connection out of the pool: whoever hijacked it owns it.
@@ -74,9 +75,11 @@ class ConnClose(Rule):
     right after the `if err != nil { ... }` that checks the acquisition's error (the connection
     is nil when it failed). Closing a `*sql.Conn` twice returns `sql.ErrConnDone` and does
     nothing else, and pgxpool documents `Release` as safe to call more than once, so an
-    existing `Close`/`Release` on some paths is kept. A connection that is returned,
-    stored, released by a goroutine or a closure, handed to code outside the package, or
-    taken over with pgxpool's `Hijack()` is not reported: its owner is elsewhere. A connection
+    existing `Close`/`Release` on some paths is kept. A connection that has left the
+    function is not reported: returned, stored, used by a goroutine or a closure, handed to
+    code outside the package or to a package function that keeps it (`px, err :=
+    WithConnection(ctx, conn, cfg)` where the proxy holds it), or taken over with pgxpool's
+    `Hijack()`: its owner is elsewhere. A connection
     acquired inside a loop is reported without a fix, since a deferred release would wait for
     the function to return; so is one used under `if err == nil { ... }`, where no single
     line follows a check. Paths that end in `log.Fatal`, `os.Exit` or `t.Fatal` leak nothing.
@@ -189,7 +192,7 @@ class ConnClose(Rule):
         close = "Release" if pooled else "Close"
         binding = _flow.binding_of(call)
         if binding is None:
-            if call.parent is not None and call.parent.type == "expression_statement":
+            if parent_type(call) == "expression_statement":
                 return self.finding(ctx, call, _discarded(method, close))
             return None  # used in an expression (returned, passed on): owned elsewhere
         name = binding.name(0)
@@ -203,12 +206,14 @@ class ConnClose(Rule):
         if decl is None or decl.statement is None or package.is_package_var(decl):
             return None  # a package variable, a parameter or a named result: owned elsewhere
         stmt = binding.statement
-        if stmt.parent is None or stmt.parent.type != "statement_list":
+        if parent_type(stmt) != "statement_list":
             return None
-        if not binding.declares and decl.statement.parent != stmt.parent:
+        if not binding.declares and parent_of(decl.statement) != parent_of(stmt):
             return None  # declared in an outer block: it may be closed after this one
         usage = _flow.usage_of(package, source, decl, stmt, func, (close,))
         if usage.escapes or usage.methods & OWNERSHIP_METHODS:
+            return None
+        if _flow.holds_other_values(package, source, decl, stmt, func):
             return None
         ends = _ending.endings(package, source, decl, func, stmt, (close,))
         if ends.owned:

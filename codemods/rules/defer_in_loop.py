@@ -22,7 +22,15 @@ from codemods.rules.cancel_not_called import (
     plain_value,
     terminates,
 )
-from codemods.source import FUNCTION_TYPES, SourceFile, text, walk, walk_no_funcs
+from codemods.source import (
+    FUNCTION_TYPES,
+    SourceFile,
+    parent_of,
+    parent_type,
+    text,
+    walk,
+    walk_no_funcs,
+)
 
 RELEASE_METHODS = frozenset({"Close", "Rollback", "Release"})
 # Database values a deferred Close/Rollback/Release holds on to, and what they are called.
@@ -332,12 +340,10 @@ def _scoped_on_purpose(loop: Node, func: Node) -> bool:
     """``func() { for ... { defer x.Release() } }()``: a function literal called on the spot
     that holds nothing but the loop exists to scope the loop's defers: holding every
     iteration's value until it returns is the intent."""
-    call = func.parent
+    call = parent_of(func)
     if func.type != "func_literal" or call is None or call.type != "call_expression":
         return False
-    if call.child_by_field_name("function") != func or (
-        call.parent is not None and call.parent.type == "go_statement"
-    ):
+    if call.child_by_field_name("function") != func or (parent_type(call) == "go_statement"):
         return False
     body = func.child_by_field_name("body")
     statements = _statements_of(body) if body is not None else []
@@ -359,11 +365,11 @@ def _handed_on(package: Package, source: SourceFile, released: Released, loop: N
 
 
 def _nearest_loop(node: Node) -> Node | None:
-    current = node.parent
+    current = parent_of(node)
     while current is not None and current.type not in FUNCTION_TYPES:
         if current.type == "for_statement":
             return current
-        current = current.parent
+        current = parent_of(current)
     return None
 
 
@@ -454,7 +460,7 @@ def reaches_next_iteration(defer: Node, loop: Node) -> bool:
         return False
     current = defer
     while True:
-        parent = current.parent
+        parent = parent_of(current)
         if parent is None or parent == loop:
             return parent == loop
         if parent.type == "statement_list":
@@ -552,7 +558,7 @@ class _Planner:
                 raise _NoFix("a multi-line raw string or comment would change when re-indented")
 
     def _check_statements(self, body: Node) -> None:
-        if self.loop.parent is not None and self.loop.parent.type == "labeled_statement":
+        if parent_type(self.loop) == "labeled_statement":
             raise _NoFix("the loop has a label")
         for node in walk_no_funcs(body):
             if node.type in ("labeled_statement", "goto_statement"):
@@ -773,7 +779,7 @@ def leaves_iteration(package: Package, source: SourceFile, ref: Node, body: Node
     ``body``: returned, sent, put in a composite literal, assigned to a variable declared
     outside the body (or a field), or read by a goroutine or a closure kept for later."""
     child = ref
-    current = ref.parent
+    current = parent_of(ref)
     through_call = False  # a receiver or an argument: what goes on is the call's result
     while current is not None and current != body:
         kind = current.type
@@ -795,19 +801,19 @@ def leaves_iteration(package: Package, source: SourceFile, ref: Node, body: Node
                 if item.type != "identifier" or not made_in(package, source, item, body):
                     return True
         child = current
-        current = current.parent
+        current = parent_of(current)
     return False
 
 
 def _called_now(literal: Node) -> bool:
     """``func() {...}()`` called on the spot or deferred (both run within the iteration once
     the body is a function literal)."""
-    call = literal.parent
+    call = parent_of(literal)
     return (
         call is not None
         and call.type == "call_expression"
         and call.child_by_field_name("function") == literal
-        and (call.parent is None or call.parent.type != "go_statement")
+        and (parent_type(call) != "go_statement")
     )
 
 
@@ -815,7 +821,7 @@ def _assigned_from(ref: Node) -> list[Node]:
     """Variables assigned from an expression that reads ``ref`` (the last of several is taken
     to be an error and skipped)."""
     child = ref
-    current = ref.parent
+    current = parent_of(ref)
     while current is not None and current.type not in FUNCTION_TYPES:
         if current.type in ("short_var_declaration", "assignment_statement"):
             if current.child_by_field_name("right") != child:
@@ -828,7 +834,7 @@ def _assigned_from(ref: Node) -> list[Node]:
         if current.type == "statement_list":
             return []
         child = current
-        current = current.parent
+        current = parent_of(current)
     return []
 
 
@@ -874,14 +880,14 @@ def _checked_non_nil(
     whose condition (or one of its ``&&`` terms) is ``err != nil``, and nothing assigns
     ``err`` between the check and the return."""
     child = ret
-    current = ret.parent
+    current = parent_of(ret)
     while current is not None and current != body:
         if current.type == "if_statement" and current.child_by_field_name("consequence") == child:
             condition = current.child_by_field_name("condition")
             if condition is not None and _tests_not_nil(package, source, condition, decl):
                 return not _assigned_between(package, source, decl, condition, ret)
         child = current
-        current = current.parent
+        current = parent_of(current)
     return False
 
 
@@ -920,8 +926,8 @@ def _assigned_between(
             continue
         if not (start.end_byte <= ident.start_byte < ret.start_byte):
             continue
-        parent = ident.parent
-        owner = parent.parent if parent is not None else None
+        parent = parent_of(ident)
+        owner = parent_of(parent) if parent is not None else None
         if (
             parent is not None
             and parent.type == "expression_list"
@@ -953,7 +959,7 @@ def _error_constructors(facts: FileFacts) -> set[str]:
 def _sentinel(decl: Decl, constructors: set[str]) -> bool:
     """A package variable ``var ErrX = errors.New(...)`` (or fmt.Errorf)."""
     stmt = decl.statement
-    spec = decl.node.parent
+    spec = parent_of(decl.node)
     if stmt is None or spec is None or spec.type != "var_spec":
         return False
     values = expression_items(spec.child_by_field_name("value"))

@@ -14,7 +14,7 @@ from codemods.package import enclosing_function
 from codemods.rules import _context, _flow
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
 from codemods.rules.query_context import context_call_edits
-from codemods.source import text
+from codemods.source import parent_of, parent_type, text
 
 _HEADER = """package users
 
@@ -219,7 +219,7 @@ class QueryTimeout(Rule):
         stmt = _flow.statement_of(call.call)
         if func is None or stmt is None or not _flow.starts_own_line_node(stmt):
             return "not inside a function body"
-        if call.call.parent is not None and call.call.parent.type in (
+        if parent_type(call.call) in (
             "go_statement",
             "defer_statement",
         ):
@@ -232,9 +232,9 @@ class QueryTimeout(Rule):
         return ""
 
     def _leaves_function(self, call: _context.DbCall, func: Node) -> bool:
-        parent = call.call.parent
+        parent = parent_of(call.call)
         if parent is not None and parent.type == "expression_list":
-            owner = parent.parent
+            owner = parent_of(parent)
             if owner is not None and owner.type == "return_statement":
                 return True
         binding = _flow.binding_of(call.call)
@@ -257,7 +257,7 @@ class _Wrapper:
 
     def covers(self, stmt: Node, parent_text: str) -> bool:
         """Whether a later statement of the same block (or below it) can use this context."""
-        block = self.statement.parent
+        block = parent_of(self.statement)
         return (
             parent_text == self.parent_text
             and block is not None
@@ -290,9 +290,9 @@ def _in_init(node: Node) -> bool:
 
 
 def _in_loop_header(node: Node, func: Node) -> bool:
-    current = node.parent
+    current = parent_of(node)
     while current is not None and current != func:
         if current.type in ("for_clause", "range_clause"):
             return True
-        current = current.parent
+        current = parent_of(current)
     return False

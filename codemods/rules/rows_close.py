@@ -11,7 +11,7 @@ from codemods.model import Finding, Safety
 from codemods.package import Decl, Package, call_parts, enclosing_function
 from codemods.rules import _flow
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
-from codemods.source import SourceFile, text, walk
+from codemods.source import SourceFile, parent_of, parent_type, text, walk
 
 QUERY_METHODS = frozenset(
     {"Query", "QueryContext", "Queryx", "QueryxContext", "NamedQuery", "NamedQueryContext", "Rows"}
@@ -79,8 +79,12 @@ class RowsClose(Rule):
     Safe. `defer rows.Close()` goes right after the `if err != nil { ... }` that checks the
     query's error (never before it: rows are nil when the query failed), or right after the
     assignment when the error is ignored. An existing `rows.Close()` is kept: closing twice is
-    harmless. Rows that are returned, stored, sent on a channel or handed to a function outside
-    the package are not reported: their owner is elsewhere. A query inside a loop is reported
+    harmless. Rows that have left the function are not reported: returned, stored in a field or a
+    package variable, sent on a channel, captured by a goroutine or a closure (`go func() {
+    s.yieldRows(ctx, rows, out) }()`, `go s.drain(rows)`), handed to a function outside the
+    package, or to one of the package that keeps them (returns, stores or hands them on);
+    their owner is elsewhere. Nor are rows in a variable that on another path holds rows it
+    did not query. A query inside a loop is reported
     without a fix, since a deferred close would wait for the function to return. A discarded
     query becomes the matching `Exec`/`ExecContext`. For rows overwritten by a second query the
     close goes after the first query's check: `defer` evaluates `rows` at once, so it closes
@@ -294,7 +298,7 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
             return None
         binding = _flow.binding_of(call)
         if binding is None:
-            if call.parent is not None and call.parent.type == "expression_statement":
+            if parent_type(call) == "expression_statement":
                 return self._discarded(ctx, call, method, owned)
             return None  # used in an expression: leakfix cannot follow it
         rows_name = binding.name(0)
@@ -308,7 +312,9 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
         if _closed_by_deferred_closure(package, source, decl, binding.statement, func):
             return None
         usage, reassigned = _usage_until_reassigned(package, source, decl, binding.statement, func)
-        if usage.escapes:
+        if usage.escapes or _flow.holds_other_values(
+            package, source, decl, binding.statement, func
+        ):
             return None
         stmt = binding.statement
         check = _flow.next_statement(stmt)
@@ -316,7 +322,7 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
             check, binding.err_name
         )
         anchor = check if has_check and check is not None else stmt
-        if _flow.closed_on_every_path(usage, anchor, func, stmt.parent):
+        if _flow.closed_on_every_path(usage, anchor, func, parent_of(stmt)):
             return None
         limit = reassigned.start_byte if reassigned is not None else None
         pgx_rows = decl.type == "pgx.Rows"  # pgx closes rows when Scan/Values fail
@@ -331,7 +337,7 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
                 f"rows are not closed before {rows_name} is reassigned on line {line}: add "
                 f"`defer {rows_name}.Close()` (it closes these rows; the next ones need their own)"
             )
-        if stmt.parent is None or stmt.parent.type != "statement_list":
+        if parent_type(stmt) != "statement_list":
             return self.finding(ctx, call, message)
         if binding.err_name not in ("", "_") and not has_check:
             return self.finding(ctx, call, message + " after the error check")
@@ -385,7 +391,7 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
         )
         binding = _flow.binding_of(call)
         if binding is None:
-            if call.parent is None or call.parent.type != "expression_statement":
+            if parent_type(call) != "expression_statement":
                 return None  # .Scan(...) chained, or used in an expression
             receiver, _, _ = call_parts(call)
             handle = package.handle_type(receiver, source)
@@ -484,7 +490,7 @@ def _usage_until_reassigned(
     if not usage.reassigned:
         return usage, None
     until = min(usage.reassigned, key=lambda node: node.start_byte)
-    if until.parent != stmt.parent:
+    if parent_of(until) != parent_of(stmt):
         return usage, None
     restricted = _flow.usage_of(
         package,
@@ -523,11 +529,11 @@ def _closed_by_deferred_closure(
 
 
 def _inside_literal(node: Node, stop: Node) -> bool:
-    current = node.parent
+    current = parent_of(node)
     while current is not None and current != stop:
         if current.type == "func_literal":
             return True
-        current = current.parent
+        current = parent_of(current)
     return False
 
 
@@ -539,5 +545,5 @@ def _same_variable(earlier: Decl, decl: Decl) -> bool:
         and statement is not None
         and statement.type == "short_var_declaration"
         and earlier.statement is not None
-        and earlier.statement.parent == statement.parent
+        and parent_of(earlier.statement) == parent_of(statement)
     )

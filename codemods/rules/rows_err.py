@@ -11,7 +11,7 @@ from codemods.model import Edit, Finding, Safety
 from codemods.package import call_parts, enclosing_function
 from codemods.rules import _flow, _returns
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
-from codemods.source import SourceFile, text
+from codemods.source import SourceFile, parent_of, parent_type, text
 
 _HEADER = """package users
 
@@ -175,7 +175,7 @@ class RowsErr(Rule):
             # rows reused for several queries: only this loop's rows count, from the
             # assignment before the loop to the next one after it.
             # Only reassignments of the loop's own block cut: one under an `if` may not run.
-            same_block = [r for r in usage.reassigned if r.parent == loop.parent]
+            same_block = [r for r in usage.reassigned if parent_of(r) == parent_of(loop)]
             earlier = [r for r in same_block if r.end_byte <= loop.start_byte]
             later = [r for r in same_block if r.start_byte >= loop.end_byte]
             start = max(earlier, key=lambda r: r.start_byte) if earlier else decl.node
@@ -196,7 +196,7 @@ class RowsErr(Rule):
             return None
         name = text(rows)
         message = f"rows.Err() is never checked after iterating {name}"
-        if loop.parent is None or loop.parent.type != "statement_list":
+        if parent_type(loop) != "statement_list":
             return self.finding(ctx, loop, message)
         body = self._handler_lines(ctx, query_stmt, func, loop)
         if body is None:

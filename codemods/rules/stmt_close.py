@@ -11,7 +11,7 @@ from codemods.model import Edit, Finding, Safety
 from codemods.package import Decl, FuncInfo, Package, call_parts, enclosing_function
 from codemods.rules import _flow, _returns
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
-from codemods.source import text, walk
+from codemods.source import assigned_by, parent_of, parent_type, text, walk
 
 PREPARE_METHODS = frozenset(
     {
@@ -77,8 +77,13 @@ class StmtClose(Rule):
     ```
 
     ## Fix safety
-    Safe. A local statement gets `defer stmt.Close()` after its error check, unless it is
-    returned or stored (its owner closes it). For package-level statements one
+    Safe. A local statement gets `defer stmt.Close()` after its error check, unless it has
+    left the function: returned, stored in a field or a package variable on any path, sent,
+    captured by a goroutine or a closure, or handed to a function that keeps it (its owner
+    closes it). A variable that on some path holds a statement it did not prepare
+    (`stmt = m.insertStmt`, a cached one) gets no `defer` either: closing it would break
+    the next call. Statements prepared on a transaction (`tx.PrepareContext`, sqlx
+    `tx.Preparex`) are not reported: Commit or Rollback closes them. For package-level statements one
     `closePreparedStatements()` function (from templates/) closes each; `main` calls it right
     after the Echo/http server's `Shutdown(ctx)`, or defers it when there is no `Shutdown`
     (note that `log.Fatal` and `os.Exit` skip deferred calls). A package without `main` is
@@ -180,9 +185,10 @@ func closePreparedStatements() {
         package, source = ctx.package, ctx.source
         prepared = [
             call
-            for call, _receiver, _method in _flow.resource_bindings(
+            for call, receiver, _method in _flow.resource_bindings(
                 package, source, PREPARE_METHODS, dbapi.STMTS
             )
+            if package.handle_type(receiver, source) not in dbapi.TXS
         ]
         seen = {call.id for call in prepared}
         # A function of the package that returns a statement hands it to its caller.
@@ -203,7 +209,9 @@ func closePreparedStatements() {
             if decl is None or package.is_package_var(decl):
                 continue
             usage = _flow.usage_of(package, source, decl, binding.statement, func)
-            if usage.escapes:
+            if usage.escapes or _flow.holds_other_values(
+                package, source, decl, binding.statement, func
+            ):
                 continue
             finding = self._local_finding(ctx, call, binding, usage, func)
             if finding is not None:
@@ -216,16 +224,12 @@ func closePreparedStatements() {
         check = _flow.next_statement(stmt)
         has_check = _flow.is_err_check(check, binding.err_name)
         anchor = check if has_check and check is not None else stmt
-        if _flow.closed_on_every_path(usage, anchor, func, stmt.parent):
+        if _flow.closed_on_every_path(usage, anchor, func, parent_of(stmt)):
             return None
         name = binding.name(0)
         state = "not closed on every path" if usage.closes else "never closed"
         message = f"prepared statement is {state}: add `defer {name}.Close()`"
-        if (
-            stmt.parent is None
-            or stmt.parent.type != "statement_list"
-            or _flow.inside_loop(stmt, func)
-        ):
+        if parent_type(stmt) != "statement_list" or _flow.inside_loop(stmt, func):
             return self.finding(ctx, call, message)
         if binding.err_name not in ("", "_") and not has_check:
             return self.finding(ctx, call, message + " after the error check")
@@ -347,15 +351,14 @@ def _assigned_from_prepare(package: Package) -> set[str]:
 
 def _closes_or_hands_off(ident: Node) -> bool:
     """A use that closes the statement, or gives it to code that may (precision first)."""
-    parent = ident.parent
+    parent = parent_of(ident)
     if parent is None:
         return False
     if parent.type == "selector_expression" and parent.child_by_field_name("operand") == ident:
         return text(parent.child_by_field_name("field")) == "Close"
-    if parent.type == "expression_list" and parent.parent is not None:
-        owner = parent.parent
-        if owner.type == "assignment_statement" and owner.child_by_field_name("left") == parent:
-            return False
+    owner = assigned_by(parent)
+    if owner is not None and owner.type == "assignment_statement":
+        return False
     return parent.type not in ("binary_expression",)
 
 

@@ -11,7 +11,7 @@ from codemods.model import Finding, Safety
 from codemods.package import Package, call_parts, enclosing_function, strip_parens
 from codemods.rules import _ending, _flow
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
-from codemods.source import SourceFile, text
+from codemods.source import SourceFile, parent_of, parent_type, text
 
 BEGIN_METHODS = frozenset({"Begin", "BeginTx", "Beginx", "BeginTxx", "MustBegin", "MustBeginTx"})
 ENDING_METHODS = ("Rollback", "Commit")
@@ -86,8 +86,9 @@ class TxRollback(Rule):
     `sql.ErrTxDone`, pgx returns `pgx.ErrTxClosed`, and the error is dropped. With pgx the fix
     is `defer tx.Rollback(ctx)` with the context expression given to `Begin`; when that
     expression is a call leakfix cannot prove free of side effects, the finding has no fix.
-    No finding when the transaction is returned, stored or handed to code outside the package
-    (its owner ends it), when a package function it is handed to rolls it back, when a
+    No finding when the transaction has left the function: returned, stored, sent, captured
+    by a goroutine or a closure, handed to code outside the package or to a package function
+    that keeps it (`return newBatch(tx)`; its owner ends it), when a package function it is handed to rolls it back, when a
     deferred closure commits or rolls back, or when every path already ends it explicitly.
     Transactions run by `crdb.ExecuteTx`, `crdbpgx.ExecuteTx` or `pgx.BeginFunc` are never
     reported: the helper ends them, and their callbacks must not roll back. A transaction
@@ -231,7 +232,7 @@ func begin(ctx context.Context, db *sql.DB) (*sql.Tx, error) {
         discarded = f"transaction from {method} is discarded and never ended"
         binding = _flow.binding_of(call)
         if binding is None:
-            if call.parent is not None and call.parent.type == "expression_statement":
+            if parent_type(call) == "expression_statement":
                 return self.finding(ctx, call, discarded)
             return None  # used in an expression (returned, passed on): owned elsewhere
         name = binding.name(0)
@@ -245,12 +246,12 @@ func begin(ctx context.Context, db *sql.DB) (*sql.Tx, error) {
         if decl is None or decl.statement is None or package.is_package_var(decl):
             return None  # a package variable, a parameter or a named result: owned elsewhere
         stmt = binding.statement
-        if stmt.parent is None or stmt.parent.type != "statement_list":
+        if parent_type(stmt) != "statement_list":
             return None  # `if tx, err := ...; err == nil {`: a shape leakfix does not follow
-        if not binding.declares and decl.statement.parent != stmt.parent:
+        if not binding.declares and parent_of(decl.statement) != parent_of(stmt):
             return None  # declared in an outer block: it may be ended after this one
         usage = _flow.usage_of(package, source, decl, stmt, func, ENDING_METHODS)
-        if usage.escapes:
+        if usage.escapes or _flow.holds_other_values(package, source, decl, stmt, func):
             return None
         ends = _ending.endings(package, source, decl, func, stmt, ENDING_METHODS)
         if ends.owned:

@@ -12,7 +12,7 @@ from tree_sitter import Node
 from codemods.model import Finding
 from codemods.package import Package, call_parts, expression_items, strip_parens, unwrap_type
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
-from codemods.source import FUNCTION_TYPES, SourceFile, text, walk
+from codemods.source import FUNCTION_TYPES, SourceFile, parent_of, parent_type, text, walk
 
 # Parameter types that make a function a request handler: (import path pattern, type name).
 _HANDLER_TYPES = (
@@ -268,7 +268,7 @@ def _targets(package: Package) -> list[_Target]:
     local_types = _local_types(package)
     targets: list[_Target] = []
     for name, (ident, source) in package.package_vars.items():
-        spec = ident.parent
+        spec = parent_of(ident)
         if spec is None or spec.type != "var_spec" or _inside_function(spec):
             continue
         if source.path.endswith("_test.go"):
@@ -290,11 +290,11 @@ def _targets(package: Package) -> list[_Target]:
 
 
 def _inside_function(node: Node) -> bool:
-    current = node.parent
+    current = parent_of(node)
     while current is not None:
         if current.type in FUNCTION_TYPES:
             return True
-        current = current.parent
+        current = parent_of(current)
     return False
 
 
@@ -383,7 +383,7 @@ def _struct_fields(
 def _classify_use(package: Package, source: SourceFile, ident: Node, target: _Target) -> None:
     """Record what one use of the target's variable does: add, bound, or nothing."""
     use = ident
-    parent = ident.parent
+    parent = parent_of(ident)
     if target.member:
         if (
             parent is not None
@@ -408,7 +408,7 @@ def _classify_use(package: Package, source: SourceFile, ident: Node, target: _Ta
 def _classify_container_use(
     package: Package, source: SourceFile, use: Node, target: _Target
 ) -> None:
-    parent = use.parent
+    parent = parent_of(use)
     if parent is None:
         return
     assignment = _assigned_to(use)
@@ -430,7 +430,7 @@ def _classify_container_use(
         return
     if parent.type == "selector_expression" and parent.child_by_field_name("operand") == use:
         method = text(parent.child_by_field_name("field"))
-        call = parent.parent
+        call = parent_of(parent)
         if target.kind != "sync.Map" or call is None or call.type != "call_expression":
             target.bounded = True  # a method of a named map type, or a method value
             return
@@ -441,8 +441,7 @@ def _classify_container_use(
             if statement is not None and not _in_init(statement, package):
                 target.adds.append((statement, source))
         return
-    if parent.type == "argument_list" and parent.parent is not None:
-        call = parent.parent
+    if parent.type == "argument_list" and (call := parent_of(parent)) is not None:
         _, callee, _ = call_parts(call)
         function = text(call.child_by_field_name("function"))
         if function in ("delete", "clear", "len", "cap"):
@@ -463,10 +462,10 @@ def _classify_container_use(
 
 def _assigned_to(node: Node) -> Node | None:
     """The ``=`` assignment statement whose left side is ``node``, if any."""
-    parent = node.parent
+    parent = parent_of(node)
     if parent is None or parent.type != "expression_list":
         return None
-    statement = parent.parent
+    statement = parent_of(parent)
     if (
         statement is None
         or statement.type != "assignment_statement"
@@ -500,31 +499,32 @@ def _initializes(use: Node, package: Package) -> bool:
         return False
     if _in_init(statement, package):
         return True
-    current = statement.parent
+    current = parent_of(statement)
     while current is not None and current.type not in FUNCTION_TYPES:
         if current.type == "if_statement":
             cond = current.child_by_field_name("condition")
             if cond is not None and re.fullmatch(rf"{re.escape(text(use))}\s*==\s*nil", text(cond)):
                 return True
-        current = current.parent
+        current = parent_of(current)
     return False
 
 
 def _in_init(node: Node, package: Package) -> bool:
     """Inside ``init`` (or ``main`` of package main): runs once, before any request; also a
     function literal given to ``once.Do``."""
-    current = node.parent
+    current = parent_of(node)
     outer = None
     while current is not None:
         if current.type == "func_literal":
-            call = current.parent.parent if current.parent is not None else None
+            holder = parent_of(current)
+            call = parent_of(holder) if holder is not None else None
             if call is not None and call.type == "call_expression":
                 _, callee, _ = call_parts(call)
                 if callee == "Do":
                     return True
         if current.type in ("function_declaration", "method_declaration"):
             outer = current
-        current = current.parent
+        current = parent_of(current)
     if outer is None or outer.type != "function_declaration":
         return outer is None  # at package level: a declaration's initializer
     name = text(outer.child_by_field_name("name"))
@@ -540,7 +540,7 @@ def _first_argument_varies(call: Node) -> bool:
 def _is_read(node: Node) -> bool:
     """Uses that cannot change the container: compared, ranged over, printed (an argument
     to a function outside the package is handled by the caller)."""
-    parent = node.parent
+    parent = parent_of(node)
     if parent is None:
         return True
     if parent.type == "binary_expression":
@@ -552,10 +552,10 @@ def _is_read(node: Node) -> bool:
 
 def _statement(node: Node) -> Node | None:
     current: Node | None = node
-    while current is not None and current.parent is not None:
-        if current.parent.type in ("statement_list", "block"):
+    while current is not None and parent_of(current) is not None:
+        if parent_type(current) in ("statement_list", "block"):
             return current
-        current = current.parent
+        current = parent_of(current)
     return None
 
 
@@ -565,12 +565,12 @@ def _one_line(node: Node) -> str:
 
 
 def _function_name(node: Node) -> str:
-    current = node.parent
+    current = parent_of(node)
     name = ""
     while current is not None:
         if current.type in ("function_declaration", "method_declaration"):
             name = text(current.child_by_field_name("name"))
-        current = current.parent
+        current = parent_of(current)
     return name or "a function literal"
 
 
@@ -645,12 +645,12 @@ class _Reach:
     def on_request_path(self, node: Node, source: SourceFile) -> bool:
         if source.path.endswith("_test.go"):
             return False
-        current = node.parent
+        current = parent_of(node)
         outer = None
         while current is not None:
             if current.type in FUNCTION_TYPES:
                 if current.id in self.handlers:
                     return True
                 outer = current
-            current = current.parent
+            current = parent_of(current)
         return outer is not None and outer.id in self.reachable
