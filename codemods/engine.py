@@ -5,6 +5,7 @@ The CLI, the CI formats and the bot all read the FileResults this returns; none 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -473,7 +474,7 @@ def write_results(results: Sequence[FileResult]) -> list[str]:
 
 
 def _write_one(result: FileResult) -> None:
-    target = Path(result.target or result.path)
+    target = Path(result.target or os.path.realpath(result.path))  # a link stays a link
     stamp = result.stamp
     if stamp is None:  # results built from memory (tests, the bot): read what is there now
         data, stamp = read_file(target, 0)

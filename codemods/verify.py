@@ -65,11 +65,14 @@ def verify_fixes(
     break a package withheld) and what was verified, withheld and left unverified."""
     verification = Verification()
     by_path = {result.path: result for result in files}
+    reads = {result.path: (result.stamp, result.target) for result in files}
     units = _units(files, verification)
     with TemporaryDirectory(prefix="leakfix-verify-") as tmp:
         session = _Session(go, options, Path(tmp), verification)
         for module, members in _by_module(units).items():
             results = session.settle_module(session.listed(module, members))
+            for result in results:  # recomputed results: what was read stays what was read
+                result.stamp, result.target = reads.get(result.path, (None, ""))
             by_path.update((r.path, r) for r in results)
     verification.verified.sort()
     verification.unverified.sort(key=lambda u: u.package)

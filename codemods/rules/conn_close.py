@@ -74,15 +74,15 @@ class ConnClose(Rule):
     Safe. `defer conn.Close()` (database/sql, sqlx) or `defer conn.Release()` (pgxpool) goes
     right after the `if err != nil { ... }` that checks the acquisition's error (the connection
     is nil when it failed). Closing a `*sql.Conn` twice returns `sql.ErrConnDone` and does
-    nothing else, and pgxpool documents `Release` as safe to call more than once, so an
-    existing `Close`/`Release` on some paths is kept. A connection that has left the
-    function is not reported: returned, stored, used by a goroutine or a closure, handed to
-    code outside the package or to a package function that keeps it (`px, err :=
-    WithConnection(ctx, conn, cfg)` where the proxy holds it), or taken over with pgxpool's
-    `Hijack()`: its owner is elsewhere. A connection
-    acquired inside a loop is reported without a fix, since a deferred release would wait for
-    the function to return; so is one used under `if err == nil { ... }`, where no single
-    line follows a check. Paths that end in `log.Fatal`, `os.Exit` or `t.Fatal` leak nothing.
+    nothing else, and pgxpool documents `Release` as safe to call more than once, so an existing
+    `Close`/`Release` on some paths is kept. A connection that has left the function is not
+    reported: returned, stored, used by a goroutine or a closure, handed to code outside the
+    package or to a package function that keeps it (`px, err := WithConnection(ctx, conn, cfg)`
+    where the proxy holds it), or taken over with pgxpool's `Hijack()`: its owner is elsewhere.
+    A connection acquired inside a loop is reported without a fix, since a deferred release
+    would wait for the function to return; so is one used under `if err == nil { ... }`, where
+    no single line follows a check. Paths that end in `log.Fatal`, `os.Exit` or `t.Fatal` leak
+    nothing.
     """
 
     id = "conn-close"

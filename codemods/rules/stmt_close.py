@@ -77,17 +77,16 @@ class StmtClose(Rule):
     ```
 
     ## Fix safety
-    Safe. A local statement gets `defer stmt.Close()` after its error check, unless it has
-    left the function: returned, stored in a field or a package variable on any path, sent,
-    captured by a goroutine or a closure, or handed to a function that keeps it (its owner
-    closes it). A variable that on some path holds a statement it did not prepare
-    (`stmt = m.insertStmt`, a cached one) gets no `defer` either: closing it would break
-    the next call. Statements prepared on a transaction (`tx.PrepareContext`, sqlx
-    `tx.Preparex`) are not reported: Commit or Rollback closes them. For package-level statements one
-    `closePreparedStatements()` function (from templates/) closes each; `main` calls it right
-    after the Echo/http server's `Shutdown(ctx)`, or defers it when there is no `Shutdown`
-    (note that `log.Fatal` and `os.Exit` skip deferred calls). A package without `main` is
-    reported without a fix.
+    Safe. A local statement gets `defer stmt.Close()` after its error check, unless it has left
+    the function: returned, stored in a field or a package variable on any path, sent, captured
+    by a goroutine or a closure, or handed to a function that keeps it (its owner closes it). A
+    variable that on some path holds a statement it did not prepare (`stmt = m.insertStmt`, a
+    cached one) gets no `defer` either: closing it would break the next call. Statements
+    prepared on a transaction (`tx.PrepareContext`, sqlx `tx.Preparex`) are not reported: Commit
+    or Rollback closes them. For package-level statements one `closePreparedStatements()`
+    function (from templates/) closes each; `main` calls it right after the Echo/http server's
+    `Shutdown(ctx)`, or defers it when there is no `Shutdown` (note that `log.Fatal` and
+    `os.Exit` skip deferred calls). A package without `main` is reported without a fix.
     """
 
     id = "stmt-close"

@@ -85,17 +85,18 @@ class TxRollback(Rule):
     After a successful `Commit` the deferred `Rollback` does nothing: database/sql returns
     `sql.ErrTxDone`, pgx returns `pgx.ErrTxClosed`, and the error is dropped. With pgx the fix
     is `defer tx.Rollback(ctx)` with the context expression given to `Begin`; when that
-    expression is a call leakfix cannot prove free of side effects, the finding has no fix.
-    No finding when the transaction has left the function: returned, stored, sent, captured
-    by a goroutine or a closure, handed to code outside the package or to a package function
-    that keeps it (`return newBatch(tx)`; its owner ends it), when a package function it is handed to rolls it back, when a
-    deferred closure commits or rolls back, or when every path already ends it explicitly.
-    Transactions run by `crdb.ExecuteTx`, `crdbpgx.ExecuteTx` or `pgx.BeginFunc` are never
-    reported: the helper ends them, and their callbacks must not roll back. A transaction
-    begun inside a loop is reported without a fix (a deferred `Rollback` would wait for the
-    function to return), and so is one used under `if err == nil { ... }`. Paths that end in
-    `log.Fatal`, `os.Exit` or `t.Fatal` leak nothing; a `defer tx.Rollback()` placed after an
-    early `return` does not cover that return, and the fix adds one right after the check.
+    expression is a call leakfix cannot prove free of side effects, the finding has no fix. No
+    finding when the transaction has left the function: returned, stored, sent, captured by a
+    goroutine or a closure, handed to code outside the package or to a package function that
+    keeps it (`return newBatch(tx)`; its owner ends it), when a package function it is handed to
+    rolls it back, when a deferred closure commits or rolls back, or when every path already
+    ends it explicitly. Transactions run by `crdb.ExecuteTx`, `crdbpgx.ExecuteTx` or
+    `pgx.BeginFunc` are never reported: the helper ends them, and their callbacks must not roll
+    back. A transaction begun inside a loop is reported without a fix (a deferred `Rollback`
+    would wait for the function to return), and so is one used under `if err == nil { ... }`.
+    Paths that end in `log.Fatal`, `os.Exit` or `t.Fatal` leak nothing; a `defer tx.Rollback()`
+    placed after an early `return` does not cover that return, and the fix adds one right after
+    the check.
     """
 
     id = "tx-rollback"
