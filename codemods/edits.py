@@ -35,6 +35,7 @@ def merge(findings: Iterable[Finding]) -> MergeResult:
     """
     result = MergeResult()
     owners: dict[tuple[str, Edit], Finding] = {}
+    regions: list[tuple[str, int, int, Finding]] = []  # (path, start, end, owner)
     ordered = sorted(
         (f for f in findings if f.fix is not None and f.fix.edits),
         key=lambda f: (f.fix.edits[0].start if f.fix else 0, f.rule),
@@ -52,6 +53,9 @@ def merge(findings: Iterable[Finding]) -> MergeResult:
                     break
             if clash:
                 break
+            clash = _in_region(path, edit, regions) or _region_clash(finding, path, result)
+            if clash:
+                break
         if clash is not None:
             result.conflicts.append((finding, clash))
             continue
@@ -61,8 +65,34 @@ def merge(findings: Iterable[Finding]) -> MergeResult:
                 result.edits.setdefault(path, []).append(edit)
         if finding.fix.imports:
             result.imports.setdefault(finding.path, set()).update(finding.fix.imports)
+        if finding.fix.region is not None:
+            regions.append((finding.path, *finding.fix.region, finding))
         result.applied.append(finding)
     return result
+
+
+def _in_region(
+    path: str, edit: Edit, regions: list[tuple[str, int, int, Finding]]
+) -> Finding | None:
+    """The fix whose rewritten region holds ``edit`` (strictly inside: its ends are free)."""
+    for region_path, start, end, owner in regions:
+        if region_path == path and start < edit.start < end:
+            return owner
+    return None
+
+
+def _region_clash(finding: Finding, path: str, result: MergeResult) -> Finding | None:
+    """An edit already taken that lies inside ``finding``'s own region."""
+    fix = finding.fix
+    if fix is None or fix.region is None or path != finding.path:
+        return None
+    start, end = fix.region
+    for applied in result.applied:
+        assert applied.fix is not None
+        for edit in applied.fix.edits:
+            if (edit.path or applied.path) == path and start < edit.start < end:
+                return applied
+    return None
 
 
 def splice(data: bytes, edits: Iterable[Edit]) -> bytes:

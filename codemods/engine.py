@@ -426,6 +426,8 @@ def _one_by_one(
             edits.extend(e for e in mine if e not in edits)
             imports.extend(wanted)
             continue
+        if _worse(path, original, _spliced(path, original, mine, wanted)) is None:
+            continue  # good alone, bad only beside another fix: the next pass recomputes it
         state.result.messages.append(f"line {finding.line}: {finding.rule} fix withheld: {reason}")
         state.frozen_findings.add((finding.rule, finding.message))
     return data, kept

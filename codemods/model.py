@@ -38,6 +38,9 @@ class Fix:
     safety: Safety
     edits: tuple[Edit, ...]
     imports: tuple[str, ...] = ()
+    # A region the fix rewrites as a whole (it re-indents every line of a loop body): no
+    # other fix may edit inside it in the same pass, since its lines would not follow.
+    region: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from codemods.model import FileResult
 from codemods.options import Options
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
-ALL_RULES_FOLDERS = ("seed",)
+ALL_RULES_FOLDERS = ("seed", "combined")  # every rule runs on these
 WANT = re.compile(r"//\s*want\s+((?:\"(?:[^\"\\]|\\.)*\"\s*)+)")
 WANT_ITEM = re.compile(r"\"((?:[^\"\\]|\\.)*)\"")
 

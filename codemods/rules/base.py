@@ -98,12 +98,14 @@ class Rule:
         edits: Iterable[Edit],
         imports: Iterable[str] = (),
         safety: Safety | None = None,
+        region: tuple[int, int] | None = None,
     ) -> Fix:
         return Fix(
             title=title,
             safety=safety or self.safety or Safety.SAFE,
             edits=tuple(sorted(edits)),
             imports=tuple(imports),
+            region=region,
         )
 
 

@@ -535,7 +535,9 @@ class _Planner:
                 self.edits.append(_flow.replace_node(node, "return nil" if propagate else "return"))
         self._wrap(body, propagate, leading, err_name or "err")
         title = "Run the loop body in a function literal called per iteration"
-        return _Plan(fix=rule.make_fix(title, self.edits))
+        ordered = sorted(self.edits)
+        region = (ordered[0].start, ordered[-1].end) if ordered else None
+        return _Plan(fix=rule.make_fix(title, self.edits, region=region))
 
     # each check raises _NoFix with the reason shown in the message ----------------------------
 
