@@ -126,19 +126,17 @@ def render_text(
 
 def tally_lines(files: Sequence[FileResult]) -> list[str]:
     """Counts of what went wrong besides findings, for the end of a text report."""
+    kinds = (
+        (lambda r: bool(r.syntax_errors), "with functions that do not parse"),
+        (lambda r: bool(r.internal_errors), "hit an internal error (a leakfix bug)"),
+        (lambda r: r.write_error is not None, "could not be written"),
+        (lambda r: bool(r.skipped), "skipped"),
+    )
     lines = []
-    broken = sum(1 for result in files if result.syntax_errors)
-    if broken:
-        lines.append(f"{broken} {_files(broken)} with functions that do not parse.")
-    internal = sum(1 for result in files if result.internal_errors)
-    if internal:
-        lines.append(f"{internal} {_files(internal)} hit an internal error (a leakfix bug).")
-    unwritten = sum(1 for result in files if result.write_error)
-    if unwritten:
-        lines.append(f"{unwritten} {_files(unwritten)} could not be written.")
-    skipped = sum(1 for result in files if result.skipped)
-    if skipped:
-        lines.append(f"{skipped} {_files(skipped)} skipped.")
+    for has, what in kinds:
+        count = sum(1 for result in files if has(result))
+        if count:
+            lines.append(f"{count} {_files(count)} {what}.")
     return lines
 
 
