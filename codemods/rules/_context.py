@@ -108,6 +108,8 @@ def context_in_reach(package: Package, source: SourceFile, at: Node) -> str | No
         if decl is None or decl.node != ident:
             continue  # shadowed by something declared nearer
         if decl.type == "context.Context":
+            if _deadline_outside_loop(package, source, decl.statement, at):
+                return None  # one deadline for every iteration: not ours to hand out
             if not _derived_from_background(package, decl.statement, source):
                 return name
             continue
@@ -115,6 +117,34 @@ def context_in_reach(package: Package, source: SourceFile, at: Node) -> str | No
         if template and fallback is None:
             fallback = template.format(name)
     return fallback
+
+
+_DEADLINE_FUNCTIONS = ("WithTimeout", "WithDeadline", "WithTimeoutCause", "WithDeadlineCause")
+
+
+def _deadline_outside_loop(
+    package: Package, source: SourceFile, stmt: Node | None, at: Node
+) -> bool:
+    """``ctx, cancel := context.WithTimeout(...)`` made before a loop that ``at`` runs in: a
+    deadline set for one piece of work; every iteration of the loop would share it (a 5 s
+    budget for a whole migration), so leakfix does not pass it on."""
+    if stmt is None or stmt.type != "short_var_declaration":
+        return False
+    right = expression_items(stmt.child_by_field_name("right"))
+    if len(right) != 1 or right[0].type != "call_expression":
+        return False
+    callee = text(right[0].child_by_field_name("function"))
+    name = context_import_name(package, source)
+    if callee not in {f"{name}.{function}" for function in _DEADLINE_FUNCTIONS}:
+        return False
+    current = parent_of(at)
+    while current is not None and current.type not in FUNCTION_TYPES:
+        if current.type == "for_statement" and not (
+            current.start_byte <= stmt.start_byte < current.end_byte
+        ):
+            return True
+        current = parent_of(current)
+    return False
 
 
 def _started_as_goroutine(call: Node) -> bool:

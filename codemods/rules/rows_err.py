@@ -11,7 +11,7 @@ from codemods.model import Edit, Finding, Safety
 from codemods.package import call_parts, enclosing_function
 from codemods.rules import _flow, _returns
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
-from codemods.source import SourceFile, parent_of, parent_type, text
+from codemods.source import SourceFile, parent_of, parent_type, text, walk_no_funcs
 
 _HEADER = """package users
 
@@ -198,6 +198,15 @@ class RowsErr(Rule):
         message = f"rows.Err() is never checked after iterating {name}"
         if parent_type(loop) != "statement_list":
             return self.finding(ctx, loop, message)
+        hand_off = _synchronisation_after(loop)
+        if hand_off is not None:
+            line = source.position(hand_off.start_byte)[0]
+            return self.finding(
+                ctx,
+                loop,
+                f"{message} (an early return here would skip the synchronisation on line "
+                f"{line}; check it after that)",
+            )
         body = self._handler_lines(ctx, query_stmt, func, loop)
         if body is None:
             return self.finding(ctx, loop, message + " (no way to return the error here)")
@@ -256,3 +265,41 @@ class RowsErr(Rule):
         if binding.err_name != "err":
             return None  # the copied code names another variable
         return lines
+
+
+# Calls after the loop that other goroutines wait for: returning before them leaves a
+# goroutine blocked forever (a channel never closed, a WaitGroup never waited for).
+_SYNC_METHODS = frozenset({"Wait", "Done", "Unlock", "RUnlock"})
+_UNLOCK_METHODS = frozenset({"Unlock", "RUnlock"})
+_LOCK_METHODS = frozenset({"Lock", "RLock"})
+
+
+def _synchronisation_after(loop: Node) -> Node | None:
+    """The first statement after ``loop`` in its block, before the block's next return, that
+    closes a channel, receives from or sends on one, or waits for or releases goroutines. A
+    lock taken and released after the loop is no hand-off: returning before it is harmless."""
+    locked: set[str] = set()
+    sibling = loop.next_named_sibling
+    while sibling is not None and sibling.type != "return_statement":
+        if sibling.type == "send_statement" or _synchronises(sibling, locked):
+            return sibling
+        sibling = sibling.next_named_sibling
+    return None
+
+
+def _synchronises(stmt: Node, locked: set[str]) -> bool:
+    for node in walk_no_funcs(stmt):
+        if node.type == "unary_expression" and text(node).startswith("<-"):
+            return True
+        if node.type != "call_expression":
+            continue
+        receiver, name, _ = call_parts(node)
+        if receiver is None and name == "close":
+            return True
+        if receiver is None:
+            continue
+        if name in _LOCK_METHODS:
+            locked.add(text(receiver))
+        elif name in _SYNC_METHODS and not (name in _UNLOCK_METHODS and text(receiver) in locked):
+            return True
+    return False
