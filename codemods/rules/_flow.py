@@ -699,7 +699,7 @@ def read_to_the_end(
         (
             s
             for s in block.named_children
-            if s.start_byte > anchor.end_byte and s.type == "for_statement" and _loops_over(s, name)
+            if s.start_byte > anchor.end_byte and s.type == "for_statement" and loops_over(s, name)
         ),
         None,
     )
@@ -714,7 +714,7 @@ def read_to_the_end(
             return False
         if not _is_exit(node, anchor, loop.end_byte):
             continue
-        if not (closes_on_read_error and _after_failed_read(node, name)):
+        if not (closes_on_read_error and after_failed_read(node, name)):
             return False
     return True
 
@@ -729,7 +729,7 @@ def _is_exit(node: Node, start: Node, end_offset: int) -> bool:
     return False
 
 
-def _after_failed_read(exit_node: Node, name: str) -> bool:
+def after_failed_read(exit_node: Node, name: str) -> bool:
     """The exit sits in `if err != nil { ... }` checking ``name.Scan(...)``/``name.Values()``
     (in the if's initializer or the statement just before it)."""
     current = parent_of(exit_node)
@@ -749,7 +749,7 @@ def _reads_rows(stmt: Node, name: str) -> bool:
     return right.startswith((f"{name}.Scan(", f"{name}.Values(", f"{name}.RawValues("))
 
 
-def _loops_over(loop: Node, name: str) -> bool:
+def loops_over(loop: Node, name: str) -> bool:
     cond = loop.child_by_field_name("condition")
     if cond is None:
         cond = next((c for c in loop.named_children if c.type == "call_expression"), None)

@@ -9,7 +9,7 @@ from tree_sitter import Node
 from codemods import dbapi
 from codemods.model import Finding, Safety
 from codemods.package import enclosing_function
-from codemods.rules import _ending, _flow
+from codemods.rules import _ending, _flow, _paths
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
 from codemods.source import parent_of, parent_type
 
@@ -134,7 +134,7 @@ class ConnClose(Rule):
 	return err
 }
 """,
-            r"connection is not closed on every path",
+            r"connection is not closed on the return at line 14",
             _HEADER
             + """func lockUser(ctx context.Context, db *sql.DB, id int64) error {
 	conn, err := db.Conn(ctx)
@@ -158,7 +158,7 @@ class ConnClose(Rule):
 	return err
 }
 """,
-            r"pooled connection is not released on every path",
+            r"pooled connection is not released on the return at line 15",
             _PGX_HEADER
             + """func setName(ctx context.Context, pool *pgxpool.Pool) error {
 	conn, err := pool.Acquire(ctx)
@@ -225,8 +225,14 @@ class ConnClose(Rule):
         region = success if success is not None else _ending.region_after(anchor)
         if _ending.ended_on_every_path(region, ends):
             return None
+        leak = None
+        if success is None:
+            leak = _paths.ending_leak(package, func, anchor, ends, after_check=has_check)
+            if leak is None:
+                return None  # closed or released on every path, explicitly
+        where = leak.describe(source) if leak is not None else "on every path"
         state = "pooled connection is not released" if pooled else "connection is not closed"
-        message = f"{state} on every path: add `defer {name}.{close}()`"
+        message = f"{state} {where}: add `defer {name}.{close}()`"
         problem = _ending.placement_problem(
             binding.err_name, check, has_check, success, "connection"
         )

@@ -9,7 +9,7 @@ from tree_sitter import Node
 from codemods import dbapi
 from codemods.model import Finding, Safety
 from codemods.package import Decl, Package, call_parts, enclosing_function
-from codemods.rules import _flow
+from codemods.rules import _flow, _paths
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
 from codemods.source import SourceFile, parent_of, parent_type, text, walk
 
@@ -329,7 +329,20 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
             source, rows_name, anchor, func, before=limit, closes_on_read_error=pgx_rows
         ):
             return None  # Next() closes rows once it reports false, and nothing leaves early
-        message = f"rows are not closed on every path: add `defer {rows_name}.Close()`"
+        leak = _paths.leak_after(
+            package,
+            func,
+            anchor,
+            usage.closes,
+            after_check=has_check,
+            name=rows_name,
+            loop_releases=lambda loop: _flow.loops_over(loop, rows_name),
+            exit_ok=(lambda node: _flow.after_failed_read(node, rows_name)) if pgx_rows else None,
+        )
+        if leak is None and reassigned is None:
+            return None  # closed (or read to the end) on every path, explicitly
+        where = leak.describe(source) if leak is not None else "on every path"
+        message = f"rows are not closed {where}: add `defer {rows_name}.Close()`"
         if reassigned is not None:
             line = source.position(reassigned.start_byte)[0]
             message = (

@@ -9,7 +9,7 @@ from tree_sitter import Node
 from codemods import dbapi, snippets
 from codemods.model import Edit, Finding, Safety
 from codemods.package import Decl, FuncInfo, Package, call_parts, enclosing_function
-from codemods.rules import _flow, _returns
+from codemods.rules import _flow, _paths, _returns
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
 from codemods.source import assigned_by, parent_of, parent_type, text, walk
 
@@ -226,7 +226,14 @@ func closePreparedStatements() {
         if _flow.closed_on_every_path(usage, anchor, func, parent_of(stmt)):
             return None
         name = binding.name(0)
-        state = "not closed on every path" if usage.closes else "never closed"
+        state = "never closed"
+        if usage.closes:
+            leak = _paths.leak_after(
+                ctx.package, func, anchor, usage.closes, after_check=has_check, name=name
+            )
+            if leak is None:
+                return None  # closed by hand on every path
+            state = f"not closed {leak.describe(ctx.source)}"
         message = f"prepared statement is {state}: add `defer {name}.Close()`"
         if parent_type(stmt) != "statement_list" or _flow.inside_loop(stmt, func):
             return self.finding(ctx, call, message)

@@ -9,7 +9,7 @@ from tree_sitter import Node
 from codemods import dbapi
 from codemods.model import Finding, Safety
 from codemods.package import Package, call_parts, enclosing_function, strip_parens
-from codemods.rules import _ending, _flow
+from codemods.rules import _ending, _flow, _paths
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
 from codemods.source import SourceFile, parent_of, parent_type, text
 
@@ -170,7 +170,7 @@ func begin(ctx context.Context, db *sql.DB) (*sql.Tx, error) {
 	return tx.Commit()
 }
 """,
-            r"transaction is not rolled back on every path",
+            r"transaction is neither committed nor rolled back on the return at line 20",
             _HEADER
             + """func transfer(ctx context.Context, db *sql.DB, from, to, amount int64) error {
 	tx, err := db.BeginTx(ctx, nil)
@@ -264,14 +264,19 @@ func begin(ctx context.Context, db *sql.DB) (*sql.Tx, error) {
         region = success if success is not None else _ending.region_after(anchor)
         if _ending.ended_on_every_path(region, ends):
             return None
+        leak = None
+        if success is None:
+            leak = _paths.ending_leak(package, func, anchor, ends, after_check=has_check)
+            if leak is None:
+                return None  # committed or rolled back on every path, explicitly
+        where = leak.describe(source) if leak is not None else "on every path"
         results = package.call_results(call, source)
         pgx_style = bool(results) and results[0] == "pgx.Tx"
         context_arg = _first_argument(call) if pgx_style else None
         argument = text(context_arg) if context_arg is not None else "ctx"
         rollback = f"{name}.Rollback({argument if pgx_style else ''})"
         message = (
-            f"transaction is not rolled back on every path that does not commit: "
-            f"add `defer {rollback}`"
+            f"transaction is neither committed nor rolled back {where}: add `defer {rollback}`"
         )
         problem = _ending.placement_problem(
             binding.err_name, check, has_check, success, "transaction"
@@ -292,7 +297,7 @@ func begin(ctx context.Context, db *sql.DB) (*sql.Tx, error) {
             return self.finding(
                 ctx,
                 call,
-                "transaction is not rolled back on every path that does not commit: "
+                f"transaction is neither committed nor rolled back {where}: "
                 f"add `defer {name}.Rollback(ctx)` with the context given to {method} (leakfix "
                 f"cannot tell whether evaluating `{argument}` again is free of side effects)",
             )

@@ -8,7 +8,7 @@ import (
 
 // Claim listens on a pgx v4 pooled connection and forgets to release it.
 func Claim(ctx context.Context, pool *pgxpool.Pool, queue string) (int64, error) {
-	conn, err := pool.Acquire(ctx) // want "conn-close: pooled connection is not released on every path: add `defer conn.Release\(\)`"
+	conn, err := pool.Acquire(ctx) // want "conn-close: pooled connection is not released on the return at line 17: add `defer conn.Release\(\)`"
 	if err != nil {
 		return 0, err
 	}

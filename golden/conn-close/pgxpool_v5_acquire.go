@@ -15,7 +15,7 @@ type Index struct {
 // Rebuild acquires a pooled connection for session settings; the error path
 // returns before Release.
 func (ix *Index) Rebuild(ctx context.Context, table string) error {
-	conn, err := ix.pool.Acquire(ctx) // want "conn-close: pooled connection is not released on every path: add `defer conn.Release\(\)`"
+	conn, err := ix.pool.Acquire(ctx) // want "conn-close: pooled connection is not released on the return at line 23: add `defer conn.Release\(\)`"
 	if err != nil {
 		return fmt.Errorf("acquire: %w", err)
 	}
@@ -29,7 +29,7 @@ func (ix *Index) Rebuild(ctx context.Context, table string) error {
 
 // Stats is an Echo handler that never releases its connection.
 func (ix *Index) Stats(c echo.Context) error {
-	c2, err := ix.pool.Acquire(c.Request().Context()) // want "conn-close: pooled connection is not released on every path: add `defer c2.Release\(\)`"
+	c2, err := ix.pool.Acquire(c.Request().Context()) // want "conn-close: pooled connection is not released on the return at line 38: add `defer c2.Release\(\)`"
 	if err != nil {
 		return err
 	}

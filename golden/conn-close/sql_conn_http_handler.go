@@ -10,7 +10,7 @@ import (
 // withLock takes a session-level advisory lock, which needs one dedicated
 // connection: db.Conn. The connection never goes back to the pool.
 func withLock(ctx context.Context, db *sql.DB, key int64, fn func() error) error {
-	conn, err := db.Conn(ctx) // want "conn-close: connection is not closed on every path: add `defer conn.Close\(\)`"
+	conn, err := db.Conn(ctx) // want "conn-close: connection is not closed on the return at line 18: add `defer conn.Close\(\)`"
 	if err != nil {
 		return err
 	}
@@ -25,7 +25,7 @@ func withLock(ctx context.Context, db *sql.DB, key int64, fn func() error) error
 // the Close at the end.
 func setTimezone(db *sql.DB) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		conn, err := db.Conn(r.Context()) // want "conn-close: connection is not closed on every path"
+		conn, err := db.Conn(r.Context()) // want "conn-close: connection is not closed on the return at line 35"
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return

@@ -20,7 +20,7 @@ type Handler struct {
 // never closed.
 func (h *Handler) Daily(c echo.Context) error {
 	ctx := c.Request().Context()
-	conn, err := h.DB.Connx(ctx) // want "conn-close: connection is not closed on every path: add `defer conn.Close\(\)`"
+	conn, err := h.DB.Connx(ctx) // want "conn-close: connection is not closed on the return at line 28: add `defer conn.Close\(\)`"
 	if err != nil {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, err.Error())
 	}

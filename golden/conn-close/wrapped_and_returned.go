@@ -40,7 +40,7 @@ func Open(ctx context.Context, db *sql.DB, cfg Config) (*Proxy, error) {
 
 // Describe only borrows the connection for a helper that reads through it.
 func Describe(ctx context.Context, db *sql.DB) (string, error) {
-	conn, err := db.Conn(ctx) // want "conn-close: connection is not closed on every path"
+	conn, err := db.Conn(ctx) // want "conn-close: connection is not closed on the return at line 47"
 	if err != nil {
 		return "", err
 	}

@@ -18,7 +18,7 @@ type Store struct {
 // Negative returns the first account with a negative balance. The plain
 // rows.Close() at the end is skipped by both returns inside the loop.
 func (s *Store) Negative(ctx context.Context) (*Account, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT id, balance FROM accounts ORDER BY id") // want "rows-close: rows are not closed on every path"
+	rows, err := s.db.QueryContext(ctx, "SELECT id, balance FROM accounts ORDER BY id") // want "rows-close: rows are not closed on the return at line 28"
 	if err != nil {
 		return nil, fmt.Errorf("query accounts: %w", err)
 	}

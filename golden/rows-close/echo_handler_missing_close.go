@@ -17,7 +17,7 @@ type User struct {
 func listActiveUsers(db *sql.DB) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
-		rows, err := db.QueryContext(ctx, "SELECT id, name FROM users WHERE status = $1", "active") // want "rows-close: rows are not closed on every path: add `defer rows.Close\(\)`"
+		rows, err := db.QueryContext(ctx, "SELECT id, name FROM users WHERE status = $1", "active") // want "rows-close: rows are not closed on the return at line 29: add `defer rows.Close\(\)`"
 		if err != nil {
 			return echo.NewHTTPError(http.StatusInternalServerError, err.Error())
 		}

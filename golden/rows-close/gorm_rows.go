@@ -14,7 +14,7 @@ type Person struct {
 
 // Adults iterates gorm's *sql.Rows without closing them.
 func Adults(ctx context.Context, db *gorm.DB) ([]Person, error) {
-	rows, err := db.WithContext(ctx).Model(&Person{}).Where("age >= ?", 18).Rows() // want "rows-close: rows are not closed on every path: add `defer rows.Close\(\)`"
+	rows, err := db.WithContext(ctx).Model(&Person{}).Where("age >= ?", 18).Rows() // want "rows-close: rows are not closed on the return at line 25: add `defer rows.Close\(\)`"
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func Names(db *gorm.DB) ([]string, error) {
 
 // Oldest leaves the table rows open.
 func Oldest(db *gorm.DB) (string, error) {
-	rows, err := db.Table("people").Select("name").Order("age DESC").Limit(1).Rows() // want "rows-close: rows are not closed on every path"
+	rows, err := db.Table("people").Select("name").Order("age DESC").Limit(1).Rows() // want "rows-close: rows are not closed on the return at line 59"
 	if err != nil {
 		return "", err
 	}

@@ -41,7 +41,7 @@ func release(rows *sql.Rows) {
 
 // ByCategory forgets that the rows are its to close.
 func (r *Repo) ByCategory(ctx context.Context, category string) ([]Product, error) {
-	rows, err := r.listRows(ctx, category) // want "rows-close: rows are not closed on every path: add `defer rows.Close\(\)`"
+	rows, err := r.listRows(ctx, category) // want "rows-close: rows are not closed on the return at line 48: add `defer rows.Close\(\)`"
 	if err != nil {
 		return nil, err
 	}

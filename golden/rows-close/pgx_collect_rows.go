@@ -24,7 +24,7 @@ func Recent(ctx context.Context, pool *pgxpool.Pool) ([]Order, error) {
 
 // ForCustomer returns early before CollectRows ever sees the rows.
 func ForCustomer(ctx context.Context, pool *pgxpool.Pool, customer int64) ([]Order, error) {
-	rows, err := pool.Query(ctx, "SELECT id, total FROM orders WHERE customer_id = $1", customer) // want "rows-close: rows are not closed on every path: add `defer rows.Close\(\)`"
+	rows, err := pool.Query(ctx, "SELECT id, total FROM orders WHERE customer_id = $1", customer) // want "rows-close: rows are not closed on the return at line 32: add `defer rows.Close\(\)`"
 	if err != nil {
 		return nil, err
 	}

@@ -51,7 +51,7 @@ func Names(ctx context.Context, db *sql.DB) ([]string, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = db.QueryContext(ctx, "SELECT name FROM admins") // want "rows-close: rows are not closed on every path: add `defer rows.Close\(\)`"
+	rows, err = db.QueryContext(ctx, "SELECT name FROM admins") // want "rows-close: rows are not closed on the return at line 61: add `defer rows.Close\(\)`"
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,7 @@ var ErrNotFound = errors.New("profile not found")
 // does not exist the transaction stays open. leakfix adds the defer right
 // after the error check; the later one becomes a harmless no-op.
 func Rename(ctx context.Context, db *sql.DB, id int64, name string) error {
-	tx, err := db.BeginTx(ctx, nil) // want "tx-rollback: transaction is not rolled back on every path"
+	tx, err := db.BeginTx(ctx, nil) // want "tx-rollback: transaction is neither committed nor rolled back on the return at line 21"
 	if err != nil {
 		return err
 	}
@@ -33,7 +33,7 @@ func Rename(ctx context.Context, db *sql.DB, id int64, name string) error {
 
 // Bump has an if/else where only one branch ends the transaction.
 func Bump(ctx context.Context, db *sql.DB, id int64, dryRun bool) error {
-	tx, err := db.BeginTx(ctx, nil) // want "tx-rollback: transaction is not rolled back on every path"
+	tx, err := db.BeginTx(ctx, nil) // want "tx-rollback: transaction is neither committed nor rolled back on the return at line 41"
 	if err != nil {
 		return err
 	}

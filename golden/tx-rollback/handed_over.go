@@ -37,7 +37,7 @@ func Background(ctx context.Context, db *sql.DB, done chan<- error) error {
 
 // Purge hands the transaction to a helper that only runs a statement on it.
 func Purge(ctx context.Context, db *sql.DB) error {
-	tx, err := db.BeginTx(ctx, nil) // want "tx-rollback: transaction is not rolled back"
+	tx, err := db.BeginTx(ctx, nil) // want "tx-rollback: transaction is neither committed nor rolled back on the return at line 45"
 	if err != nil {
 		return err
 	}

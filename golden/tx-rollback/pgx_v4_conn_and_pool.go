@@ -16,7 +16,7 @@ type Entry struct {
 // Post writes ledger entries on a pgx v4 connection: a failing entry returns
 // with the transaction still open on the connection.
 func Post(ctx context.Context, conn *pgx.Conn, entries []Entry) error {
-	tx, err := conn.Begin(ctx) // want "tx-rollback: transaction is not rolled back on every path that does not commit: add `defer tx.Rollback\(ctx\)`"
+	tx, err := conn.Begin(ctx) // want "tx-rollback: transaction is neither committed nor rolled back on the return at line 25: add `defer tx.Rollback\(ctx\)`"
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -35,7 +35,7 @@ type Service struct {
 // Close balances the books on a pgx v4 pool with BeginTx; a panic on a broken
 // invariant leaks the transaction under a recovering HTTP server.
 func (s *Service) Close(ctx context.Context, account string) (int64, error) {
-	tx, err := s.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}) // want "tx-rollback: transaction is not rolled back"
+	tx, err := s.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}) // want "tx-rollback: transaction is neither committed nor rolled back on the return at line 44"
 	if err != nil {
 		return 0, err
 	}

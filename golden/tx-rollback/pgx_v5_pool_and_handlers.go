@@ -24,7 +24,7 @@ type Repo struct {
 // Reserve takes items out of stock on a pgxpool transaction. The fix passes
 // Begin's own context to Rollback.
 func (r *Repo) Reserve(ctx context.Context, sku string, n int) error {
-	tx, err := r.pool.Begin(ctx) // want "tx-rollback: transaction is not rolled back on every path that does not commit: add `defer tx.Rollback\(ctx\)`"
+	tx, err := r.pool.Begin(ctx) // want "tx-rollback: transaction is neither committed nor rolled back on the return at line 33: add `defer tx.Rollback\(ctx\)`"
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ type Store struct {
 // Transfer moves money between two accounts. Every early return leaves the
 // transaction open: its connection never goes back to the pool.
 func (s *Store) Transfer(ctx context.Context, from, to, amount int64) error {
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable}) // want "tx-rollback: transaction is not rolled back on every path that does not commit: add `defer tx.Rollback\(\)`"
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable}) // want "tx-rollback: transaction is neither committed nor rolled back on the return at line 28: add `defer tx.Rollback\(\)`"
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -48,7 +48,7 @@ func deleteAccount(db *sql.DB) http.HandlerFunc {
 			http.Error(w, "bad id", http.StatusBadRequest)
 			return
 		}
-		tx, err := db.Begin() // want "tx-rollback: transaction is not rolled back"
+		tx, err := db.Begin() // want "tx-rollback: transaction is neither committed nor rolled back on the return at line 63"
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return

@@ -26,7 +26,7 @@ func (h *Handler) Create(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, err.Error())
 	}
 	ctx := c.Request().Context()
-	tx, err := h.db.BeginTxx(ctx, nil) // want "tx-rollback: transaction is not rolled back on every path that does not commit: add `defer tx.Rollback\(\)`"
+	tx, err := h.db.BeginTxx(ctx, nil) // want "tx-rollback: transaction is neither committed nor rolled back on the return at line 35: add `defer tx.Rollback\(\)`"
 	if err != nil {
 		return echo.NewHTTPError(http.StatusInternalServerError, err.Error())
 	}
@@ -53,7 +53,7 @@ func (h *Handler) Create(c echo.Context) error {
 // archive uses MustBegin (it panics instead of returning an error): the fix
 // goes right after it.
 func archive(db *sqlx.DB, ids []int64) error {
-	tx := db.MustBegin() // want "tx-rollback: transaction is not rolled back"
+	tx := db.MustBegin() // want "tx-rollback: transaction is neither committed nor rolled back on the return at line 59"
 	for _, id := range ids {
 		if _, err := tx.Exec("UPDATE orders SET archived = true WHERE id = $1", id); err != nil {
 			return err
@@ -65,7 +65,7 @@ func archive(db *sqlx.DB, ids []int64) error {
 // restore begins with Beginx and a named error: the early return keeps the
 // transaction open.
 func restore(ctx context.Context, db *sqlx.DB, id int64) (err error) {
-	tx, err := db.Beginx() // want "tx-rollback: transaction is not rolled back"
+	tx, err := db.Beginx() // want "tx-rollback: transaction is neither committed nor rolled back on the return at line 74"
 	if err != nil {
 		return err
 	}
