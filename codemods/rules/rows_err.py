@@ -11,7 +11,14 @@ from codemods.model import Edit, Finding, Safety
 from codemods.package import call_parts, enclosing_function
 from codemods.rules import _flow, _returns
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
-from codemods.source import SourceFile, parent_of, parent_type, text, walk_no_funcs
+from codemods.source import (
+    FUNCTION_TYPES,
+    SourceFile,
+    parent_of,
+    parent_type,
+    text,
+    walk_no_funcs,
+)
 
 _HEADER = """package users
 
@@ -52,10 +59,13 @@ class RowsErr(Rule):
 
     ## Fix safety
     Safe. The check goes right after the loop and handles the error the way the function
-    handles the query's own error (its `if err != nil { ... }` body is reused, so an Echo
-    handler returns its `echo.NewHTTPError(...)`, a repository its wrapped error). Without such
-    a pattern the function's signature decides: zero values (or the named results) and `err`.
-    A function that cannot return an error and has no pattern to copy is reported without a fix.
+    handles this rows' other errors, never more harshly: the query's own `if err != nil { ... }`
+    body is reused (an Echo handler returns its `echo.NewHTTPError(...)`, a repository its
+    wrapped or internal error, a loop that logs and `continue`s logs and continues); else the
+    handling of a failed `Scan` in the loop (a row that is logged and skipped becomes a logged
+    read error). Only where every error check of the function returns the error as it is does
+    the signature decide (zero values, or the named results, and `err`). Otherwise, and in a
+    function that cannot return an error and has nothing to copy, the finding has no fix.
     """
 
     id = "rows-err"
@@ -207,9 +217,9 @@ class RowsErr(Rule):
                 f"{message} (an early return here would skip the synchronisation on line "
                 f"{line}; check it after that)",
             )
-        body = self._handler_lines(ctx, query_stmt, func, loop)
-        if body is None:
-            return self.finding(ctx, loop, message + " (no way to return the error here)")
+        body = self._handler_lines(ctx, query_stmt, func, loop, name)
+        if isinstance(body, str):
+            return self.finding(ctx, loop, f"{message} ({body})")
         # `err :=` would shadow a result named err, and a copied bare `return` then fails to
         # compile ("result parameter err not in scope"): assign the result instead.
         named_err = "err" in {n for n, _ in _returns.results_of(func)}
@@ -237,34 +247,170 @@ class RowsErr(Rule):
         return _flow.line_insert_after(source, loop, lines)
 
     def _handler_lines(
-        self, ctx: RuleContext, query_stmt: Node | None, func: Node, loop: Node
-    ) -> list[str] | None:
-        """The body of the new check: the query's error handling, else one built from the
-        function's results."""
-        copied = self._copied_handler(ctx.source, query_stmt, func, loop)
-        if copied is not None:
-            return copied
+        self, ctx: RuleContext, query_stmt: Node | None, func: Node, loop: Node, name: str
+    ) -> list[str] | str:
+        """The body of the new check, in the function's own style: the query's error handling,
+        else the handling of a failed Scan in the loop, else (only where the function returns
+        its errors as they are) one built from the function's results. A string says why
+        there is none."""
+        for block, origin in _error_blocks(query_stmt, func, loop, name):
+            copied = _portable_lines(ctx.source, block, origin, loop)
+            if copied is not None:
+                return copied
         built = _returns.error_return(ctx.package, ctx.source, func, "err")
-        return ["\t" + built] if built else None
+        if built is None:
+            return "no way to return the error here"
+        if not _returns_errors_raw(func):
+            return "no error handling here to copy: check it the way this function reports errors"
+        return ["\t" + built]
 
-    def _copied_handler(
-        self, source: SourceFile, query_stmt: Node | None, func: Node, loop: Node
-    ) -> list[str] | None:
-        if query_stmt is None or enclosing_function(query_stmt) != func:
-            return None
+
+def _error_blocks(
+    query_stmt: Node | None, func: Node, loop: Node, name: str
+) -> Iterator[tuple[Node, Node]]:
+    """``if err != nil { ... }`` bodies that handle this rows' errors, with the ``if``: the
+    query's own check first, then checks of a failed ``Scan`` inside the loop."""
+    if query_stmt is not None and enclosing_function(query_stmt) == func:
         binding = _flow.binding_of_statement(query_stmt)
         check = _flow.next_statement(query_stmt)
-        if binding is None or not _flow.is_err_check(check, binding.err_name) or check is None:
-            return None
-        block = check.child_by_field_name("consequence")
-        if block is None or not _returns.ends_function(block):
-            return None
-        lines = _returns.block_body_lines(source, block)
-        if lines is None:
-            return None
-        if binding.err_name != "err":
-            return None  # the copied code names another variable
+        if (
+            binding is not None
+            and binding.err_name == "err"
+            and check is not None
+            and _flow.is_err_check(check, "err")
+        ):
+            block = check.child_by_field_name("consequence")
+            if block is not None:
+                yield block, check
+    body = loop.child_by_field_name("body") or loop.child_by_field_name("consequence")
+    if body is None:
+        return
+    for node in walk_no_funcs(body):
+        if node.type == "if_statement" and _checks_failed_scan(node, name):
+            block = node.child_by_field_name("consequence")
+            if block is not None:
+                yield block, node
+
+
+def _checks_failed_scan(stmt: Node, name: str) -> bool:
+    """``if err := rows.Scan(...); err != nil`` or ``err = rows.Scan(...)`` just before
+    ``if err != nil``, with no else."""
+    if stmt.child_by_field_name("alternative") is not None:
+        return False
+    cond = stmt.child_by_field_name("condition")
+    if cond is None or text(cond).replace(" ", "") != "err!=nil":
+        return False
+    read = stmt.child_by_field_name("initializer") or stmt.prev_named_sibling
+    if read is None or read.type not in ("short_var_declaration", "assignment_statement"):
+        return False
+    left = read.child_by_field_name("left")
+    right = read.child_by_field_name("right")
+    return text(left) == "err" and text(right).startswith((f"{name}.Scan(", f"{name}.StructScan("))
+
+
+def _portable_lines(source: SourceFile, block: Node, check: Node, loop: Node) -> list[str] | None:
+    """The lines of ``block`` as they can stand right after ``loop``: its last statement
+    returns or ends the process; or it jumps (``continue``) to the loop that also holds the
+    insertion point; or, in the rows loop itself, it skips a row (that ``continue`` is
+    dropped: after the loop, logging is all that is left). None when they cannot."""
+    lines = _returns.block_body_lines(source, block)
+    statements = [s for s in _flow_statements(block) if s.type != "comment"]
+    if lines is None or not statements:
+        return None
+    if _mentions_names_declared_in(block, loop):
+        return None  # names of one row, not in scope after the loop
+    last = statements[-1]
+    if _returns.ends_function(block):
         return lines
+    if last.type not in ("continue_statement", "break_statement"):
+        return lines  # logs and carries on: so does the check
+    if last.named_children:
+        return None  # a labelled jump: leave it to a person
+    target = _jump_target(last)
+    if target is not None and target == loop:
+        kept = lines[: _line_count_before(source, block, last)]
+        return kept if any(line.strip() for line in kept) else None
+    if target is not None and target == _jump_target_at(loop, last.type) and check != loop:
+        return lines
+    return None
+
+
+def _flow_statements(block: Node) -> list[Node]:
+    for child in block.named_children:
+        if child.type == "statement_list":
+            return list(child.named_children)
+    return []
+
+
+def _line_count_before(source: SourceFile, block: Node, stmt: Node) -> int:
+    """How many lines of ``block``'s body come before ``stmt``."""
+    return source.line_of(stmt.start_byte) - source.line_of(block.start_byte) - 1
+
+
+def _jump_target(jump: Node) -> Node | None:
+    """The loop (or switch/select, for break) an unlabelled jump leaves."""
+    return _jump_target_at(jump, jump.type)
+
+
+def _jump_target_at(node: Node, kind: str) -> Node | None:
+    current = parent_of(node)
+    while current is not None and current.type not in FUNCTION_TYPES:
+        if current.type == "for_statement" or (
+            kind == "break_statement"
+            and current.type
+            in ("expression_switch_statement", "type_switch_statement", "select_statement")
+        ):
+            return current
+        current = parent_of(current)
+    return None
+
+
+def _mentions_names_declared_in(block: Node, loop: Node) -> bool:
+    """Whether ``block`` (inside ``loop``) uses a name declared inside the loop other than
+    ``err``, which the new check declares itself."""
+    if not (loop.start_byte <= block.start_byte and block.end_byte <= loop.end_byte):
+        return False
+    declared = {
+        text(ident)
+        for node in walk_no_funcs(loop)
+        if node.type in ("short_var_declaration", "var_spec", "range_clause")
+        for ident in walk_no_funcs(node.child_by_field_name("left") or node)
+        if ident.type == "identifier"
+    }
+    declared.discard("err")
+    used = {text(n) for n in walk_no_funcs(block) if n.type == "identifier"}
+    return bool(declared & used)
+
+
+def _returns_errors_raw(func: Node) -> bool:
+    """Whether every ``if err != nil { ... }`` of ``func`` that returns, returns ``err`` itself
+    as its last result: then ``return ..., err`` is the function's own style."""
+    body = func.child_by_field_name("body")
+    if body is None:
+        return False
+    for node in walk_no_funcs(body):
+        if node.type != "if_statement":
+            continue
+        cond = node.child_by_field_name("condition")
+        if cond is None or not text(cond).replace(" ", "").endswith("!=nil"):
+            continue
+        checked = text(cond.child_by_field_name("left"))
+        block = node.child_by_field_name("consequence")
+        statements = _flow_statements(block) if block is not None else []
+        last = statements[-1] if statements else None
+        if last is None:
+            continue
+        if last.type != "return_statement":
+            if last.type in ("continue_statement", "break_statement", "expression_statement"):
+                return False  # handled in place: returning would be harsher
+            continue
+        values = [c for c in last.named_children if c.type != "comment"]
+        items = (
+            values[0].named_children if values and values[0].type == "expression_list" else values
+        )
+        if items and text(items[-1]) != checked:
+            return False
+    return True
 
 
 # Calls after the loop that other goroutines wait for: returning before them leaves a
