@@ -46,10 +46,10 @@ class ConnClose(Rule):
     db.Conn(ctx)`) is found too.
     "Every path" is decided on the function's control-flow graph, as go vet's lostcancel does
     (one analysis shared by rows-close, stmt-close, tx-rollback and conn-close): a path is
-    covered by `Close` or `Release` on the way, a deferred call or deferred closure that does it, or a function of the
-    package that does it to its argument; paths through `log.Fatal`, `os.Exit` or `t.Fatal`
-    need nothing. The finding names the path that leaks: "connection is not closed on the return at
-    line 57".
+    covered by `Close` or `Release` on the way, a deferred call or deferred closure that does
+    it, or a function of the package that does it to its argument; paths through `log.Fatal`,
+    `os.Exit` or `t.Fatal` need nothing. The finding names the path that leaks: "connection is
+    not closed on the return at line 57".
 
     ## Why is this bad?
     `Conn` and `Acquire` take one connection out of the pool for the caller alone. The pool

@@ -55,8 +55,9 @@ class RowsClose(Rule):
     (one analysis shared by rows-close, stmt-close, tx-rollback and conn-close): a path is
     covered by `rows.Close()` or `_ = rows.Close()` on the way, a `for rows.Next()` loop that
     ends normally, a deferred call or deferred closure that does it, or a function of the
-    package that does it to its argument; paths through `log.Fatal`, `os.Exit` or `t.Fatal`
-    need nothing. The finding names the path that leaks: "rows are not closed on the return at line 57".
+    package that does it to its argument; paths through `log.Fatal`, `os.Exit` or `t.Fatal` need
+    nothing. The finding names the path that leaks: "rows are not closed on the return at line
+    57".
 
     ## Why is this bad?
     Open rows hold a pooled connection (and, on CockroachDB, server-side buffers) until they are
