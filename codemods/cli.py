@@ -98,6 +98,16 @@ Timeout = Annotated[
         show_default=False,
     ),
 ]
+TimeoutScope = Annotated[
+    str | None,
+    typer.Option(
+        "--timeout-scope",
+        metavar="SCOPE",
+        help="query-timeout: `serving` (default) skips code that runs once (constructors, main, "
+        "migrations, CLI commands); `all` reports every call.",
+        show_default=False,
+    ),
+]
 UnsafeFixes = Annotated[
     bool | None,
     typer.Option(
@@ -157,6 +167,7 @@ def _options(
     unsafe_fixes: bool | None,
     include_generated: bool,
     max_file_size: str | None = None,
+    timeout_scope: str | None = None,
 ) -> Options:
     options, _ = load_options(
         _config_start(paths),
@@ -167,6 +178,7 @@ def _options(
         unsafe_fixes=unsafe_fixes,
         include_generated=include_generated,
         max_file_size=max_file_size,
+        timeout_scope=timeout_scope,
     )
     _check_rule_ids(options)
     return options
@@ -216,6 +228,7 @@ def check(
     ignore: Ignore = None,
     exclude: Exclude = None,
     timeout: Timeout = None,
+    timeout_scope: TimeoutScope = None,
     unsafe_fixes: UnsafeFixes = None,
     include_generated: IncludeGenerated = False,
     max_file_size: MaxFileSize = None,
@@ -228,7 +241,15 @@ def check(
     paths = paths or ["."]
     try:
         options = _options(
-            paths, select, ignore, exclude, timeout, unsafe_fixes, include_generated, max_file_size
+            paths,
+            select,
+            ignore,
+            exclude,
+            timeout,
+            unsafe_fixes,
+            include_generated,
+            max_file_size,
+            timeout_scope,
         )
         files = _run(paths, options, fix=False).files
     except LeakfixError as error:
@@ -252,6 +273,7 @@ def fix(
     ignore: Ignore = None,
     exclude: Exclude = None,
     timeout: Timeout = None,
+    timeout_scope: TimeoutScope = None,
     unsafe_fixes: UnsafeFixes = None,
     include_generated: IncludeGenerated = False,
     max_file_size: MaxFileSize = None,
@@ -273,7 +295,15 @@ def fix(
     try:
         go = find_go() if verify else None  # before anything else: no Go, no run
         options = _options(
-            paths, select, ignore, exclude, timeout, unsafe_fixes, include_generated, max_file_size
+            paths,
+            select,
+            ignore,
+            exclude,
+            timeout,
+            unsafe_fixes,
+            include_generated,
+            max_file_size,
+            timeout_scope,
         )
         files = _run(paths, options, fix=True).files
         verification = None

@@ -19,7 +19,8 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 CONFIG_NAME = ".leakfix.toml"
 LIST_KEYS = ("select", "ignore", "exclude")
-KNOWN_KEYS = frozenset({*LIST_KEYS, "timeout", "unsafe-fixes", "max-file-size"})
+KNOWN_KEYS = frozenset({*LIST_KEYS, "timeout", "timeout-scope", "unsafe-fixes", "max-file-size"})
+TIMEOUT_SCOPES = ("serving", "all")
 MAX_DURATION_NS = 2**63 - 1  # Go's time.Duration is an int64 count of nanoseconds
 SIZE = re.compile(r"(?i)^\s*(\d+)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$")
 SIZE_UNITS = {
@@ -153,6 +154,8 @@ def _check_value(path: Path, key: str, value: object) -> None:
             parse_duration(value)
         except LeakfixError as error:
             raise LeakfixError(f"{error} in {path}") from error
+    elif key == "timeout-scope" and value not in TIMEOUT_SCOPES:
+        raise LeakfixError(f'\'timeout-scope\' in {path} must be "serving" or "all"')
     elif key == "unsafe-fixes" and not isinstance(value, bool):
         raise LeakfixError(f"'unsafe-fixes' in {path} must be true or false")
     elif key == "max-file-size":
@@ -172,6 +175,7 @@ def load_options(
     unsafe_fixes: bool | None = None,
     include_generated: bool = False,
     max_file_size: str | None = None,
+    timeout_scope: str | None = None,
 ) -> tuple[Options, Path | None]:
     """Options from the command line over the nearest config file; also returns that file.
 
@@ -182,6 +186,8 @@ def load_options(
     config = read_config(path) if path else {}
     if timeout is not None:
         parse_duration(timeout)
+    if timeout_scope is not None and timeout_scope not in TIMEOUT_SCOPES:
+        raise LeakfixError(f"invalid --timeout-scope {timeout_scope!r}: expected serving or all")
     chosen = tuple(select) or tuple(config.get("select", ()))
     ignored = [rule for rule in config.get("ignore", ()) if rule not in select]
     options = Options(
@@ -190,6 +196,7 @@ def load_options(
         exclude=_unique([*_anchor(config.get("exclude", ()), path), *exclude]),
         timeout=timeout or config.get("timeout", Options.timeout),
         timeout_configured=timeout is None and "timeout" in config,
+        timeout_scope=timeout_scope or config.get("timeout-scope", Options.timeout_scope),
         unsafe_fixes=config.get("unsafe-fixes", False) if unsafe_fixes is None else unsafe_fixes,
         include_generated=include_generated,
         max_file_size=_max_file_size(max_file_size, config),

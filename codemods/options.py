@@ -16,6 +16,7 @@ class Options:
     exclude: tuple[str, ...] = ()  # glob patterns relative to the config or the cwd
     timeout: str = "5s"  # Go duration used by query-timeout
     timeout_configured: bool = False  # set in .leakfix.toml: query-timeout's fix becomes safe
+    timeout_scope: str = "serving"  # query-timeout: "serving" code only, or "all" code
     unsafe_fixes: bool = False
     include_generated: bool = False
     max_passes: int = 8

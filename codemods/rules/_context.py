@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -178,3 +179,36 @@ def is_background(node: Node, package_name: str = "context") -> bool:
 
 def context_import_name(package: Package, source: SourceFile) -> str:
     return package.facts[source.path].name_for("context") or "context"
+
+
+# Words of a comment saying a query waits (or ignores the request's end) on purpose.
+_INTENDED = re.compile(
+    r"(?i)\b(?:indefinitely|forever|on purpose|intentional(?:ly)?|deliberate(?:ly)?|as long as"
+    r" (?:it )?takes|until the lock|no (?:time ?out|deadline)|without (?:a )?(?:time ?out|dead"
+    r"line)|(?:must|should|do(?:es)?)(?: not|n't) (?:time ?out|be cancell?ed|cancel)|never time"
+    r" ?s? ?out|detach(?:ed)?|outlives?|survives?)\b"
+)
+
+
+def intended_wait(source: SourceFile, call: Node) -> bool:
+    """Whether a comment on the call's lines, or the comment lines right above its statement,
+    says the wait (or the missing request context) is intended."""
+    stmt = call
+    while parent_type(stmt) not in ("statement_list", "source_file", "") and parent_of(stmt):
+        stmt = parent_of(stmt)  # type: ignore[assignment]
+    first, last = source.line_of(stmt.start_byte), source.line_of(call.end_byte)
+    texts = []
+    for index in range(first, last + 1):
+        line = source.data[source.line_starts[index] : source.line_end(source.line_starts[index])]
+        if b"//" in line:
+            texts.append(line.split(b"//", 1)[1])
+    index = first - 1
+    while index >= 0:
+        line = source.data[source.line_starts[index] : source.line_end(source.line_starts[index])]
+        if not line.strip().startswith(b"//"):
+            break
+        texts.append(line.strip()[2:])
+        index -= 1
+    # `// want "..."` is the go/analysis test convention (golden cases): not a person's note.
+    notes = [t.decode("utf-8", "replace").strip() for t in texts]
+    return any(_INTENDED.search(n) for n in notes if not n.startswith("want "))

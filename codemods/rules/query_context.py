@@ -9,7 +9,7 @@ from tree_sitter import Node
 from codemods.model import Edit, Finding, Safety
 from codemods.rules import _context, _flow
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
-from codemods.source import SourceFile, walk
+from codemods.source import SourceFile, text, walk
 
 _HEADER = """package users
 
@@ -138,8 +138,14 @@ class QueryContext(Rule):
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        context_name = _context.context_import_name(ctx.package, ctx.source)
         for call in _context.db_calls(ctx.package, ctx.source):
-            if call.method.takes_context or not call.method.context_variant:
+            if call.method.takes_context:
+                finding = self._background_in_reach(ctx, call, context_name)
+                if finding is not None:
+                    yield finding
+                continue
+            if not call.method.context_variant:
                 continue
             ctx_expr = _context.context_in_reach(ctx.package, ctx.source, call.call)
             if ctx_expr is None:
@@ -151,3 +157,36 @@ class QueryContext(Rule):
             )
             message = f"{call.method_name} without a context: use {variant} with {ctx_expr}"
             yield self.finding(ctx, call.call, message, fix)
+
+    def _background_in_reach(
+        self, ctx: RuleContext, call: _context.DbCall, context_name: str
+    ) -> Finding | None:
+        """``db.QueryContext(context.Background(), ...)`` where a context is in reach: the
+        query outlives the request that asked for it. Pass the context that is there."""
+        args = call.call.child_by_field_name("arguments")
+        items = [a for a in args.named_children if a.type != "comment"] if args else []
+        if not items or not _context.is_background(items[0], context_name):
+            return None
+        ctx_expr = _context.context_in_reach(ctx.package, ctx.source, call.call)
+        if ctx_expr is None:
+            return None  # query-timeout's business
+        message = (
+            f"{call.method_name} on {text(items[0])} while {ctx_expr} is in reach: pass {ctx_expr}"
+        )
+        if _context.intended_wait(ctx.source, call.call):
+            return self.finding(ctx, call.call, f"{message} (a comment says this is intended)")
+        if _package_uses(ctx.source, context_name) < 2:
+            # leakfix adds imports but never removes one: the file would not compile.
+            return self.finding(ctx, call.call, f"{message} (and drop the context import)")
+        fix = self.make_fix(f"Pass `{ctx_expr}`", [_flow.replace_node(items[0], ctx_expr)])
+        return self.finding(ctx, call.call, message, fix)
+
+
+def _package_uses(source: SourceFile, name: str) -> int:
+    """How many times the file refers to the imported package ``name`` (``name.X``)."""
+    count = 0
+    for node in source.nodes("selector_expression", "qualified_type"):
+        first = node.named_children[0] if node.named_children else None
+        if first is not None and first.type in ("identifier", "package_identifier"):
+            count += text(first) == name
+    return count

@@ -11,7 +11,7 @@ from codemods import dbapi
 from codemods.config import go_duration_expr
 from codemods.model import Edit, Finding, Safety
 from codemods.package import enclosing_function
-from codemods.rules import _context, _flow
+from codemods.rules import _context, _flow, _lifetime
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
 from codemods.rules.query_context import context_call_edits
 from codemods.source import parent_of, parent_type, text
@@ -112,12 +112,23 @@ class QueryTimeout(Rule):
         taken_in: dict[int, set[str]] = {}
         wrappers: list[_Wrapper] = []
         context_name = _context.context_import_name(ctx.package, ctx.source)
+        every_call = ctx.options.timeout_scope == "all"
         for call in _context.db_calls(ctx.package, ctx.source):
             if _in_init(call.call) or _delegates(call):
                 continue  # init runs once before the service takes traffic (the seed's init)
+            if call.handle in dbapi.TXS:
+                continue  # the transaction is the unit: its Begin carries the deadline
             background = self._background_argument(ctx, call, context_name)
             if background is None and not self._without_context(ctx, call):
                 continue
+            if (
+                background is not None
+                and background.type == "call_expression"
+                and _context.context_in_reach(ctx.package, ctx.source, call.call) is not None
+            ):
+                continue  # a context is in reach: query-context says "pass it"
+            if not every_call and _lifetime.runs_once(ctx.package, ctx.source, call.call):
+                continue  # setup that runs once: a stall fails the start, where it is seen
             yield self._finding(ctx, call, background, taken_in, wrappers)
 
     def _background_argument(
@@ -160,6 +171,8 @@ class QueryTimeout(Rule):
         )
         message = f"{call.method_name} {what} has no deadline: wrap it in context.WithTimeout"
         blocker = self._fix_blocker(call)
+        if not blocker and _context.intended_wait(ctx.source, call.call):
+            blocker = "a comment says the wait is intended"
         if blocker:
             return self.finding(ctx, call.call, f"{message} ({blocker})")
         func = enclosing_function(call.call)
