@@ -75,7 +75,8 @@ class QueryContext(Rule):
     Finds `Query`, `QueryRow`, `Exec`, `Prepare`, `Begin` (and sqlx's `Queryx`, `Select`, `Get`,
     `NamedExec`, ...) called without a context in a function that has one: a `context.Context`
     variable, an Echo `c echo.Context` (`c.Request().Context()`) or an `*http.Request`
-    (`r.Context()`).
+    (`r.Context()`). Also calls given `context.Background()`/`TODO()` while such a context is
+    in reach: "pass ctx", not a new deadline.
 
     ## Why is this bad?
     A query without a context runs to completion even after the client went away or the
@@ -96,8 +97,12 @@ class QueryContext(Rule):
 
     ## Fix safety
     Safe. The call becomes its `*Context` variant with the context in reach (`Begin()` becomes
-    `BeginTx(ctx, nil)`); no new name is introduced. The nearest context variable wins; a
-    request context is not carried into a goroutine started inside the handler.
+    `BeginTx(ctx, nil)`), or `context.Background()` is replaced by the context in reach; no new
+    name is introduced. The nearest context variable wins; a request context is not carried
+    into a goroutine started inside the handler, nor handed to a loop of queries from a
+    deadline set before the loop. A comment saying the detached context is intended ("must
+    survive the client hanging up") leaves the call alone but reported; so does a fix that
+    would leave the `context` import unused.
     """
 
     id = "query-context"

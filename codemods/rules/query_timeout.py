@@ -35,9 +35,16 @@ class QueryTimeout(Rule):
     ## What it does
     Finds database calls whose context is `context.Background()` or `context.TODO()` (or a
     variable holding one), and calls without a context in functions that have no context in
-    reach. Test files (`go test -timeout` bounds them), `init` functions (they run once before
-    the service takes traffic) and context-free wrapper methods that delegate to their namesake
-    are left alone.
+    reach, in code that serves requests or runs for the life of the service. Code that runs
+    once is left alone (`--timeout-scope all` reports it too): `main`, `init`, constructors and
+    setup (`New*`, `Must*`, `Setup*`, `Init*`, `Connect*`, `Ensure*`, `CreateTables`, ...),
+    migrations (a name, file or folder with `migrat`), CLI commands (`cmd/` of a package
+    `main`), and unexported helpers used only from such code; a function literal registered as
+    a handler (`e.GET`, `HandleFunc`, ...) or started with `go` serves, wherever it is written.
+    Also left alone: test files (`go test -timeout` bounds them), context-free wrappers that
+    delegate to their namesake, statements of a transaction (they share its `Begin`'s
+    deadline: the unit gets one deadline, not one per statement), and `Background()` where a
+    context is in reach (`query-context` says "pass ctx" there).
 
     ## Why is this bad?
     With no deadline a slow or stuck query (a lock wait, a CockroachDB contention retry, a
@@ -61,8 +68,10 @@ class QueryTimeout(Rule):
     timeout). It is applied with `--unsafe-fixes`, or when `timeout` is set in `.leakfix.toml`
     (then the team chose the figure and the fix counts as safe). The timeout is `--timeout`
     (default 5s). New names never collide with names of the function or the package. No fix
-    inside loops (the deferred cancel would pile up) or when rows or a transaction leave the
-    function (the cancel would end them).
+    inside loops (the deferred cancel would pile up, and one deadline must not be shared by a
+    loop of queries), when rows or a transaction leave the function (the cancel would end
+    them), or when a comment on the call or just above it says the wait is intended ("wait
+    indefinitely until the lock can be acquired").
     """
 
     id = "query-timeout"
