@@ -150,3 +150,21 @@ def test_bad_config_is_one_line_error(tmp_path: Path, text: str, message: str) -
 def test_bad_command_line_timeout(tmp_path: Path) -> None:
     with pytest.raises(LeakfixError, match="invalid timeout '5'"):
         load_options(tmp_path, timeout="5")
+
+
+def test_timeout_scope_from_config_and_command_line(tmp_path: Path) -> None:
+    (tmp_path / ".leakfix.toml").write_text('timeout-scope = "all"\n')
+    options, _ = load_options(tmp_path)
+    assert options.timeout_scope == "all"
+    options, _ = load_options(tmp_path, timeout_scope="serving")
+    assert options.timeout_scope == "serving"
+    assert Options().timeout_scope == "serving"
+
+
+def test_bad_timeout_scope_is_one_line_error(tmp_path: Path) -> None:
+    (tmp_path / ".leakfix.toml").write_text('timeout-scope = "some"\n')
+    with pytest.raises(LeakfixError, match="'timeout-scope' in .* must be"):
+        load_options(tmp_path)
+    (tmp_path / ".leakfix.toml").unlink()
+    with pytest.raises(LeakfixError, match="invalid --timeout-scope"):
+        load_options(tmp_path, timeout_scope="every")
