@@ -305,7 +305,8 @@ def fix(
             max_file_size,
             timeout_scope,
         )
-        files = _run(paths, options, fix=True).files
+        result = _run(paths, options, fix=True)
+        files, options = result.files, result.options or options
         verification = None
         if go is not None:
             files, verification = verify_fixes(files, options, go)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tree_sitter import Node
@@ -19,6 +19,7 @@ from codemods.files import Skip, Stamp, WriteRefused, read_file, replace_file
 from codemods.model import Edit, FileResult, Finding, Safety, WriteError
 from codemods.options import LeakfixError, Options
 from codemods.package import Package
+from codemods.rules._lifetime import build_index
 from codemods.rules.base import Rule, RuleContext, all_rules
 from codemods.source import (
     FUNCTION_TYPES,
@@ -35,6 +36,7 @@ from codemods.source import (
 @dataclass
 class RunResult:
     files: list[FileResult] = field(default_factory=list)
+    options: Options | None = None  # as the run used them (with the run-wide index)
 
     @property
     def findings(self) -> list[Finding]:
@@ -72,11 +74,28 @@ def run(paths: Sequence[str], options: Options, fix: bool) -> RunResult:
         result.files.append(FileResult(str(path), b"", b"", skipped=reason))
     reads: Reads = {}
     groups = group_packages(discovery.files, result, options, discovery.targets, reads)
+    options = with_serving_index(options, groups)
+    result.options = options
     for package_files in groups:
         result.files.extend(process_package(package_files, rules, options, fix))
     _attach_reads(result.files, reads)
     result.files.sort(key=lambda r: r.path)
     return result
+
+
+def with_serving_index(options: Options, groups: list[dict[str, bytes]]) -> Options:
+    """The options with the index of what serves across every package of the run (only
+    query-timeout asks, and only when it runs in its default scope)."""
+    wanted = "query-timeout" in {rule.id for rule in select_rules(options)}
+    if not wanted or options.timeout_scope == "all":
+        return options
+    sources = [
+        SourceFile(path, data)
+        for files in groups
+        for path, data in files.items()
+        if not path.endswith("_test.go")
+    ]
+    return replace(options, serving_index=build_index(sources))
 
 
 def run_sources(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class LeakfixError(Exception):
@@ -23,3 +24,6 @@ class Options:
     max_file_size: int = 4 * 1024 * 1024  # bytes; larger files are skipped with a note
     analyze_all: bool = False  # run database rules on packages that import no database API
     rule_ids: frozenset[str] = field(default_factory=frozenset)  # filled by the engine
+    # What serves in the whole run (rules._lifetime.ServingIndex), built by the engine from
+    # every package given; None: each package's own files stand alone.
+    serving_index: Any = field(default=None, compare=False, hash=False, repr=False)

@@ -1,28 +1,37 @@
-"""Which code runs once (setup) and which runs for the life of the service (requests, workers).
+"""Which code serves (requests, workers, the life of the service) and which runs once.
 
 query-timeout asks this: a query without a deadline hurts where it can pile up, in code that
 serves requests or loops for as long as the service runs; not in code that runs once before
 the service takes traffic (constructors, `main`, `init`, migrations, CLI commands), where a
 stalled query fails the start and a person sees it.
 
-A function *runs once* when:
-- it is `main` or `init`, or its name says it sets something up (`NewStore`, `newServer`,
-  `MustOpen`, `Setup`, `InitDB`, `Connect`, `OpenDB`, `Ensure...`, `Bootstrap`, any name with
-  `migrat` in it, `CreateTables`/`CreateSchema`/`CreateIndexes`);
-- it lies in a migrations folder or file (`migrations/`, `migrate/`, `*migrat*.go`) or under
-  a `cmd/` folder of a package `main` (CLI commands);
-- or it is unexported and every use of its name in the package is in code that runs once.
+The answer comes from one index over every file of the run (all packages given on the
+command line), built from syntax alone:
 
-Inside such a function, a function literal runs once too when it is called on the spot,
-deferred, or handed to a call that is not a handler registration (`e.GET(path, func...)`,
-`mux.HandleFunc`, `c.AddFunc`, ...) and not a `go` statement: those literals serve requests or
-run in the background. Everything else (exported methods of a storage layer, handlers,
-workers) is taken as serving: without facts from other packages, that is the safe reading.
+- *roots* serve by themselves: functions and literals with a handler's parameters
+  (`echo.Context`, `http.ResponseWriter`/`*http.Request`, `*gin.Context`, `*fiber.Ctx`),
+  literals and method values handed to a registration (`e.GET(path, h.list)`,
+  `mux.HandleFunc`, `c.AddFunc`, ...), what a `go` statement starts, and the body of a worker
+  loop (`for { ... }`, `for range ticker.C`);
+- a function or method *serves* when a root reaches it through calls, followed by name across
+  packages (the method `UserByID` called from a handler in `internal/api` makes
+  `Storage.UserByID` in `internal/storage` serve); the module-facts work will make this typed;
+- a function that something in the run calls, but only code that does not serve, runs once;
+- a function nothing in the run calls (an API whose callers are elsewhere) is taken
+  as serving: leakfix cannot see its callers, and a deadline there is cheap.
+
+`main`, `init`, migrations (a name, file or folder with `migrat`) and CLI commands (`cmd/` of a
+package `main`) never serve outside the roots they contain; nor do constructors and setup
+(`NewStore`, `MustOpen`, `Setup`, `InitDB`, `Connect`, `Ensure...`, `CreateTables`) unless
+serving code calls them.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from tree_sitter import Node
@@ -31,120 +40,250 @@ from codemods.package import Package, call_parts
 from codemods.source import SourceFile, parent_of, text
 
 _SETUP_NAME = re.compile(
-    r"^(?:[Nn]ew|[Mm]ust|[Ss]etup|[Ii]nit(?:ialize)?|[Bb]ootstrap|[Cc]onnect|[Oo]pen(?:DB|Database|Conn\w*|Pool|Store)|[Ee]nsure"
-    r"|[Ii]nstall|[Uu]pgrade|[Ss]eed|[Cc]reate(?:Tables?|Schema|Index(?:es)?)|[Pp]repare"
-    r"(?:Statements?|Stmts?|Queries))(?=[A-Z0-9_]|$)"
+    r"^(?:[Nn]ew|[Mm]ust|[Ss]etup|[Ii]nit(?:ialize)?|[Bb]ootstrap|[Cc]onnect"
+    r"|[Oo]pen(?:DB|Database|Conn\w*|Pool|Store)|[Ee]nsure|[Ii]nstall|[Uu]pgrade|[Ss]eed"
+    r"|[Cc]reate(?:Tables?|Schema|Index(?:es)?)|[Pp]repare(?:Statements?|Stmts?|Queries))"
+    r"(?=[A-Z0-9_]|$)"
 )
 _MIGRATION = re.compile(r"(?i)migrat")
-_ONCE_FOLDERS = frozenset({"migrations", "migration", "migrate", "migrator"})
-# Calls that register a literal to run later, per request or per tick: not setup code.
+# Folders of migrations, and of servers and helpers that only tests start.
+_ONCE_FOLDERS = frozenset(
+    {
+        "migrations",
+        "migration",
+        "migrate",
+        "migrator",
+        "testserver",
+        "testutil",
+        "testutils",
+        "testhelpers",
+        "testing",
+        "e2e",
+        "integration-test",
+        "integration-tests",
+        "mocks",
+    }
+)
+# Calls that register a function to run later, per request or per tick.
 _REGISTRATIONS = re.compile(
     r"^(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|CONNECT|TRACE|Any|Match|Add|Handle|HandleFunc"
     r"|HandlerFunc|Use|Pre|Group|Route|Get|Post|Put|Patch|Delete|Method|Methods|MethodFunc"
     r"|NotFound|AddFunc|AddJob|Schedule|Every|Subscribe|On|OnEvent|Register\w*|Serve\w*"
-    r"|ListenAndServe\w*|Go|Submit|AfterFunc|NewTicker|Tick|Store|Range|Do\w+)$"
+    r"|ListenAndServe\w*|Go|Submit|AfterFunc|Do|Tick)$"
 )
+_HANDLER_PARAMS = re.compile(
+    r"\b(?:echo\.Context|http\.ResponseWriter|\*http\.Request|\*gin\.Context|\*fiber\.Ctx)\b"
+)
+_FUNC_DECLS = ("function_declaration", "method_declaration")
 
 
-def runs_once(package: Package, source: SourceFile, node: Node) -> bool:
-    """Whether ``node`` sits in code that runs once, before or outside serving."""
-    facts: dict[str, bool] = package.memo("runs-once", _named_functions_run_once)
+@dataclass
+class ServingIndex:
+    """Names of the run's functions and methods that serve, and of those called at all."""
+
+    serving: set[str] = field(default_factory=set)
+    called: set[str] = field(default_factory=set)
+
+
+def build_index(sources: Iterable[SourceFile]) -> ServingIndex:
+    """The index of every function and method of ``sources`` (all packages of a run)."""
+    edges: dict[str, set[str]] = {}
+    roots: set[str] = set()
+    index = ServingIndex()
+    for source in sources:
+        _index_file(source, edges, roots, index.called)
+    todo = list(roots)
+    while todo:
+        name = todo.pop()
+        if name in index.serving:
+            continue
+        index.serving.add(name)
+        todo.extend(edges.get(name, ()))
+    return index
+
+
+def _index_file(
+    source: SourceFile, edges: dict[str, set[str]], roots: set[str], called: set[str]
+) -> None:
+    decls = [n for n in source.root.named_children if n.type in _FUNC_DECLS]
+    starts = [d.start_byte for d in decls]
+    for decl in decls:
+        if _is_handler(decl) or _has_worker_loop(decl):
+            roots.add(_name(decl))
+    root_literals = [lit for lit in source.nodes("func_literal") if _is_root_literal(lit)]
+    for call in source.nodes("call_expression"):
+        _, name, args = call_parts(call)
+        if not name:
+            continue
+        called.add(name)
+        if any(_inside(call, lit) for lit in root_literals):
+            roots.add(name)
+        if _started_as_goroutine(call) or _REGISTRATIONS.match(name):
+            if _started_as_goroutine(call):
+                roots.add(name)
+            for arg in args.named_children if args is not None else ():
+                if arg.type in ("identifier", "selector_expression"):
+                    roots.add(_last_name(arg))  # e.GET("/users", h.list): a method value
+        position = bisect_right(starts, call.start_byte) - 1
+        if position >= 0 and call.end_byte <= decls[position].end_byte:
+            edges.setdefault(_name(decls[position]), set()).add(name)
+
+
+def serves(
+    package: Package, source: SourceFile, node: Node, serving_index: ServingIndex | None
+) -> bool:
+    """Whether ``node`` runs in code that serves, by the run's index (see the module doc)."""
+    index = serving_index
+    if index is None:
+        index = package.memo("serving-index", lambda p: build_index(p.files))
     current: Node | None = node
     while current is not None:
-        if current.type == "func_literal":
-            if not _literal_runs_where_its_function_does(current):
-                return False
-        elif current.type in ("function_declaration", "method_declaration"):
-            return facts.get(_key(source, current), False)
+        if current.type == "for_statement" and _is_worker_loop(current):
+            return True
+        if current.type == "func_literal" and _is_root_literal(current):
+            return True
+        if current.type == "func_literal" and _handed_to_setup(current):
+            return False  # newFuncMigration("0.2.0", func(db *sql.DB) error { ... })
+        if current.type in _FUNC_DECLS:
+            return _decl_serves(source, current, index)
         current = parent_of(current)
-    return False
+    return True  # package level: not a function of anyone's
 
 
-def _key(source: SourceFile, func: Node) -> str:
-    return f"{source.path}:{func.start_byte}"
+def _decl_serves(source: SourceFile, decl: Node, index: ServingIndex) -> bool:
+    name = _name(decl)
+    if _is_handler(decl):
+        return True
+    if _never_serves(source, decl, name):
+        return False
+    if name in index.serving:
+        return True
+    if _SETUP_NAME.match(name) or _is_command(source):
+        return False
+    return name not in index.called  # nothing here calls it: its callers are out of sight
 
 
-def _literal_runs_where_its_function_does(literal: Node) -> bool:
+def _never_serves(source: SourceFile, decl: Node, name: str) -> bool:
+    """`main`, `init`, migrations and test servers: code that runs once (or only under
+    tests), whatever calls it."""
+    if decl.type == "function_declaration" and name in ("main", "init"):
+        return True
+    if _MIGRATION.search(name):
+        return True
+    path = PurePath(source.path)
+    folders = {p.lower() for p in path.parts[:-1]}
+    return bool(_MIGRATION.search(path.name) or _ONCE_FOLDERS & folders)
+
+
+def _is_command(source: SourceFile) -> bool:
+    """A CLI command: a file of a package `main` under a `cmd/` folder."""
+    return source.package_name == "main" and "cmd" in PurePath(source.path).parts[:-1]
+
+
+# -- syntax ------------------------------------------------------------------------------------
+
+
+def _name(decl: Node) -> str:
+    return text(decl.child_by_field_name("name"))
+
+
+def _last_name(expr: Node) -> str:
+    if expr.type == "selector_expression":
+        return text(expr.child_by_field_name("field"))
+    return text(expr)
+
+
+def _inside(node: Node, outer: Node) -> bool:
+    return outer.start_byte <= node.start_byte and node.end_byte <= outer.end_byte
+
+
+def _is_handler(func: Node) -> bool:
+    params = func.child_by_field_name("parameters")
+    return params is not None and bool(_HANDLER_PARAMS.search(text(params)))
+
+
+def _started_as_goroutine(call: Node) -> bool:
+    parent = parent_of(call)
+    return parent is not None and parent.type == "go_statement"
+
+
+def _is_root_literal(literal: Node) -> bool:
+    """A literal that serves wherever it is written: a handler, a registered function, or the
+    body of a goroutine."""
+    if _is_handler(literal):
+        return True
     parent = parent_of(literal)
     if parent is None:
         return False
     if parent.type == "call_expression" and parent.child_by_field_name("function") == literal:
-        return parent_of(parent) is None or parent_of(parent).type != "go_statement"  # type: ignore[union-attr]
+        return _started_as_goroutine(parent)
     if parent.type != "argument_list":
-        return False  # stored, returned, assigned: may run at any time
+        return False
     call = parent_of(parent)
     if call is None or call.type != "call_expression":
         return False
-    if parent_of(call) is not None and parent_of(call).type == "go_statement":  # type: ignore[union-attr]
+    _, name, _ = call_parts(call)
+    return _started_as_goroutine(call) or bool(_REGISTRATIONS.match(name))
+
+
+def _handed_to_setup(literal: Node) -> bool:
+    """A literal given to a migration or setup call: it runs when that runs, once."""
+    parent = parent_of(literal)
+    call = parent_of(parent) if parent is not None and parent.type == "argument_list" else None
+    if call is None or call.type != "call_expression":
         return False
     _, name, _ = call_parts(call)
-    return not _REGISTRATIONS.match(name)
+    return bool(_MIGRATION.search(name) or _SETUP_NAME.match(name))
 
 
-def _named_functions_run_once(package: Package) -> dict[str, bool]:
-    """For every function and method of the package (by file and offset): runs once?"""
-    decls: dict[str, tuple[SourceFile, Node, str]] = {}
-    for source in package.files:
-        for func in source.root.named_children:
-            if func.type in ("function_declaration", "method_declaration"):
-                name = text(func.child_by_field_name("name"))
-                decls[_key(source, func)] = (source, func, name)
-    once = {
-        key: _once_by_itself(package, source, func, name)
-        for key, (source, func, name) in decls.items()
-    }
-    uses = _uses_by_name(package, {name for _, _, name in decls.values()})
-    changed = True
-    while changed:
-        changed = False
-        for key, (_source, _func, name) in decls.items():
-            if once[key] or name[:1].isupper() or name not in uses:
-                continue
-            sites = uses[name]
-            if sites and all(site is not None and once.get(site, False) for site in sites):
-                once[key] = True
-                changed = True
-    return once
+def _has_worker_loop(decl: Node) -> bool:
+    body = decl.child_by_field_name("body")
+    if body is None:
+        return False
+    return any(_is_worker_loop(loop) for loop in _loops(body))
 
 
-def _once_by_itself(package: Package, source: SourceFile, func: Node, name: str) -> bool:
-    if func.type == "function_declaration" and name in ("main", "init"):
-        return True
-    if _SETUP_NAME.match(name) or _MIGRATION.search(name):
-        return True
-    path = PurePath(source.path)
-    if _MIGRATION.search(path.name) or _ONCE_FOLDERS & {p.lower() for p in path.parts[:-1]}:
-        return True
-    return package.name == "main" and "cmd" in path.parts[:-1]
+def _loops(body: Node) -> list[Node]:
+    """The for statements of a body, not entering function literals."""
+    found, stack = [], [body]
+    while stack:
+        node = stack.pop()
+        if node.type == "func_literal":
+            continue
+        if node.type == "for_statement":
+            found.append(node)
+        stack.extend(node.named_children)
+    return found
 
 
-def _uses_by_name(package: Package, names: set[str]) -> dict[str, list[str | None]]:
-    """name -> the function (key) holding each use of that name outside its own declaration,
-    None for a use that runs at another time (package level, a stored or registered literal)."""
-    uses: dict[str, list[str | None]] = {}
-    for source in package.files:
-        for node in source.nodes("identifier", "field_identifier"):
-            name = text(node)
-            if name not in names:
-                continue
-            parent = parent_of(node)
-            if (
-                parent is not None
-                and parent.type in ("function_declaration", "method_declaration")
-                and parent.child_by_field_name("name") == node
-            ):
-                continue  # the declaration itself
-            uses.setdefault(name, []).append(_use_site(source, node))
-    return uses
+def _is_worker_loop(loop: Node) -> bool:
+    """``for { select { ... } }`` with no condition, or ``for range ticker.C`` /
+    ``time.Tick(...)``: a loop that runs for as long as the service does (a retry loop with
+    no select is not one)."""
+    clause = next(
+        (c for c in loop.named_children if c.type in ("for_clause", "range_clause")), None
+    )
+    has_condition = loop.child_by_field_name("condition") is not None or any(
+        c.type not in ("block", "for_clause", "range_clause", "comment")
+        for c in loop.named_children
+    )
+    if clause is None or clause.type == "for_clause":
+        endless = (
+            not has_condition if clause is None else clause.child_by_field_name("condition") is None
+        )
+        return endless and _selects(loop)
+    ranged = text(clause.child_by_field_name("right"))
+    return ranged.endswith(".C") or "Tick(" in ranged
 
 
-def _use_site(source: SourceFile, node: Node) -> str | None:
-    """The declared function a use belongs to when it runs as part of that function."""
-    current = parent_of(node)
-    while current is not None:
-        if current.type == "func_literal" and not _literal_runs_where_its_function_does(current):
-            return None
-        if current.type in ("function_declaration", "method_declaration"):
-            return _key(source, current)
-        current = parent_of(current)
-    return None
+def _selects(loop: Node) -> bool:
+    """Whether the loop's body waits in a select (not counting function literals)."""
+    body = loop.child_by_field_name("body")
+    stack = [body] if body is not None else []
+    while stack:
+        node = stack.pop()
+        if node.type == "select_statement":
+            return True
+        if node.type != "func_literal":
+            stack.extend(node.named_children)
+    return False

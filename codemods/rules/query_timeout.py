@@ -136,7 +136,9 @@ class QueryTimeout(Rule):
                 and _context.context_in_reach(ctx.package, ctx.source, call.call) is not None
             ):
                 continue  # a context is in reach: query-context says "pass it"
-            if not every_call and _lifetime.runs_once(ctx.package, ctx.source, call.call):
+            if not every_call and not _lifetime.serves(
+                ctx.package, ctx.source, call.call, ctx.options.serving_index
+            ):
                 continue  # setup that runs once: a stall fails the start, where it is seen
             yield self._finding(ctx, call, background, taken_in, wrappers)
 
