@@ -35,12 +35,15 @@ class QueryTimeout(Rule):
     ## What it does
     Finds database calls whose context is `context.Background()` or `context.TODO()` (or a
     variable holding one), and calls without a context in functions that have no context in
-    reach, in code that serves requests or runs for the life of the service. Code that runs
-    once is left alone (`--timeout-scope all` reports it too): `main`, `init`, constructors and
-    setup (`New*`, `Must*`, `Setup*`, `Init*`, `Connect*`, `Ensure*`, `CreateTables`, ...),
-    migrations (a name, file or folder with `migrat`), CLI commands (`cmd/` of a package
-    `main`), and unexported helpers used only from such code; a function literal registered as
-    a handler (`e.GET`, `HandleFunc`, ...) or started with `go` serves, wherever it is written.
+    reach, in code that serves requests or runs for the life of the service: handlers (Echo,
+    net/http, gin, fiber), functions registered as handlers or jobs, goroutines, worker loops
+    (`for { select ... }`, `for range ticker.C`), and every function they reach by calls,
+    followed by name across the packages of the run; a function nothing in the run calls is
+    taken as serving (its callers are out of sight). Code that runs once is left alone
+    (`--timeout-scope all` reports it too): `main`, `init`, migrations (a name, file or folder
+    with `migrat`), test servers and helpers (`testserver/`, `testutil/`, ...), and, unless
+    serving code calls them, constructors and setup (`New*`, `Must*`, `Setup*`, `Init*`,
+    `Connect*`, `Ensure*`, `CreateTables`, ...) and CLI commands (`cmd/` of a package `main`).
     Also left alone: test files (`go test -timeout` bounds them), context-free wrappers that
     delegate to their namesake, statements of a transaction (they share its `Begin`'s
     deadline: the unit gets one deadline, not one per statement), and `Background()` where a
