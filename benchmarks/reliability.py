@@ -86,9 +86,14 @@ def golden_inputs() -> int:
     return sum(1 for path in (ROOT / "golden").glob("*/*.go") if path.parent.name != "internal")
 
 
+def _modules(data: Any) -> list[dict[str, Any]]:
+    """The per-module reports of a build_check.py JSON file (a list in older files)."""
+    return data.get("modules", []) if isinstance(data, dict) else data
+
+
 def real_reports(args: argparse.Namespace) -> list[dict[str, Any]]:
     if args.real_json:
-        return json.loads(Path(args.real_json).read_text())
+        return _modules(json.loads(Path(args.real_json).read_text()))
     if not args.real:
         return []
     with tempfile.TemporaryDirectory() as tmp:
@@ -104,7 +109,7 @@ def real_reports(args: argparse.Namespace) -> list[dict[str, Any]]:
             cwd=ROOT,
             check=False,
         )
-        return json.loads(out.read_text()) if out.exists() else []
+        return _modules(json.loads(out.read_text())) if out.exists() else []
 
 
 def markdown(
