@@ -117,6 +117,22 @@ def leading_comment_start(source: SourceFile, stmt: Node) -> int:
     return start
 
 
+def line_removal(source: SourceFile, stmt: Node) -> Edit | None:
+    """Remove ``stmt`` with its whole line, when it stands alone on it (no comment after)."""
+    start = source.line_start(stmt.start_byte)
+    end = source.line_end(stmt.end_byte)
+    if source.data[start : stmt.start_byte].strip() or source.data[stmt.end_byte : end].strip():
+        return None
+    newline = source.data.find(b"\n", end)
+    stop = newline + 1 if newline >= 0 else end
+    before = source.data[: start].rsplit(b"\n", 2)
+    blank_before = len(before) >= 2 and not before[-2].strip()
+    next_end = source.data.find(b"\n", stop)
+    if blank_before and next_end >= 0 and not source.data[stop:next_end].strip():
+        stop = next_end + 1  # gofmt keeps one blank line where two would meet
+    return Edit(start, stop, b"")
+
+
 def replace_node(node: Node, new_text: str) -> Edit:
     return Edit(node.start_byte, node.end_byte, new_text.encode())
 
@@ -190,6 +206,8 @@ def _var_binding(call: Node, spec: Node) -> Binding | None:
 @dataclass
 class Usage:
     deferred: bool = False  # closed by defer, by a closure, or by a deferred helper
+    deferred_closes: list[Node] = field(default_factory=list)  # closes run by a defer statement
+    closed_later: bool = False  # closed by a goroutine or a closure that may run later
     closes: list[Node] = field(default_factory=list)  # non-deferred close statements
     escapes: bool = False  # returned, stored, sent, handed to code leakfix cannot see
     methods: set[str] = field(default_factory=set)  # other methods called on it
@@ -279,6 +297,7 @@ def _classify(
         elif method in close_methods:
             if where:
                 usage.deferred = True  # deferred, or owned by the goroutine/closure that closes
+                _record_later_close(usage, call, func)
             else:
                 usage.closes.append(call)
         elif where in ("go", "closure") and closures_escape:
@@ -298,6 +317,7 @@ def _classify(
         ):
             if where:
                 usage.deferred = True
+                _record_later_close(usage, call, func)
             else:
                 usage.closes.append(call)
         elif where in ("go", "closure") and closures_escape:
@@ -318,6 +338,25 @@ def _classify(
     if parent.type == "binary_expression":
         return  # rows != nil
     usage.escapes = True
+
+
+def _record_later_close(usage: Usage, call: Node, func: Node) -> None:
+    """A close run by a defer statement of ``func`` itself, or one that a goroutine or a
+    closure runs (anywhere above the call, up to ``func``)."""
+    deferred = False
+    current = parent_of(call)
+    while current is not None and current != func:
+        if current.type == "go_statement" or (
+            current.type == "func_literal" and not _called_on_the_spot(current)
+        ):
+            usage.closed_later = True
+            return
+        deferred = deferred or current.type == "defer_statement"
+        current = parent_of(current)
+    if deferred:
+        usage.deferred_closes.append(call)
+    else:
+        usage.closed_later = True
 
 
 def keeps_argument(package: Package, source: SourceFile, call: Node, index: int) -> bool:
@@ -559,16 +598,27 @@ def _jump_stays_inside(jump: Node, start: Node, end_offset: int) -> bool:
 
 
 def closed_on_every_path(usage: Usage, anchor: Node, func: Node, decl_list: Node | None) -> bool:
-    """A deferred close, or a plain close in the declaring block with no exit before it."""
-    if usage.deferred:
+    """Closed by a goroutine or closure that owns it, or a plain or deferred close in the
+    declaring block with no exit before it. Anything else is for the path engine."""
+    if usage.closed_later:
         return True
-    for close in usage.closes:
-        stmt = statement_of(close)
+    for close in [*usage.closes, *usage.deferred_closes]:
+        stmt = _defer_of(close) or statement_of(close)
         if stmt is None or parent_of(stmt) != decl_list:
             continue
         if not exits_between(anchor, stmt.start_byte, func):
             return True
     return False
+
+
+def _defer_of(call: Node) -> Node | None:
+    """The defer statement that runs ``call`` (directly or in its deferred literal)."""
+    current = parent_of(call)
+    while current is not None and current.type != "defer_statement":
+        if current.type in ("function_declaration", "method_declaration"):
+            return None
+        current = parent_of(current)
+    return current
 
 
 def declared_names(func: Node) -> set[str]:

@@ -86,7 +86,8 @@ class RowsClose(Rule):
     Safe. `defer rows.Close()` goes right after the `if err != nil { ... }` that checks the
     query's error (never before it: rows are nil when the query failed), or right after the
     assignment when the error is ignored. An existing `rows.Close()` is kept: closing twice is
-    harmless. Rows that have left the function are not reported: returned, stored in a field or
+    harmless. A `defer rows.Close()` that an earlier return skips is moved up to that place
+    (the message names the return), not repeated. Rows that have left the function are not reported: returned, stored in a field or
     a package variable, sent on a channel, captured by a goroutine or a closure (`go func() {
     s.yieldRows(ctx, rows, out) }()`, `go s.drain(rows)`), handed to a function outside the
     package, or to one of the package that keeps them (returns, stores or hands them on); their
@@ -340,7 +341,7 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
             package,
             func,
             anchor,
-            usage.closes,
+            [*usage.closes, *usage.deferred_closes],
             after_check=has_check,
             name=rows_name,
             loop_releases=lambda loop: _flow.loops_over(loop, rows_name),
@@ -350,6 +351,13 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
             return None  # closed (or read to the end) on every path, explicitly
         where = leak.describe(source) if leak is not None else "on every path"
         message = f"rows are not closed {where}: add `defer {rows_name}.Close()`"
+        late = _late_defer(usage, anchor)
+        if late is not None and reassigned is None:
+            line = source.position(late.start_byte)[0]
+            message = (
+                f"rows are not closed {where}: it leaves before `defer {rows_name}.Close()` on "
+                f"line {line}; move that defer up, right after the error check"
+            )
         if reassigned is not None:
             line = source.position(reassigned.start_byte)[0]
             message = (
@@ -368,6 +376,12 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
                 "next iteration (a deferred close would wait for the function to return)",
             )
         edit = _flow.line_insert_after(source, anchor, [f"defer {rows_name}.Close()"])
+        if late is not None and reassigned is None:
+            removal = _flow.line_removal(source, late)
+            if removal is None:
+                return self.finding(ctx, call, message)
+            fix = self.make_fix(f"Move `defer {rows_name}.Close()` up", [edit, removal])
+            return self.finding(ctx, call, message, fix)
         fix = self.make_fix(f"Add `defer {rows_name}.Close()`", [edit])
         return self.finding(ctx, call, message, fix)
 
@@ -450,6 +464,21 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
         ]
         fix = self.make_fix(f"Use `{variant}`", edits)
         return self.finding(ctx, call, message.replace("use Exec", f"use {variant}"), fix)
+
+
+def _late_defer(usage: _flow.Usage, anchor: Node) -> Node | None:
+    """A plain `defer rows.Close()` statement later in the anchor's own block: present, but
+    an earlier exit skips it."""
+    for close in usage.deferred_closes:
+        stmt = parent_of(close)
+        if (
+            stmt is not None
+            and stmt.type == "defer_statement"
+            and parent_of(stmt) == parent_of(anchor)
+            and stmt.start_byte > anchor.end_byte
+        ):
+            return stmt
+    return None
 
 
 def _expects_failure(call: Node) -> bool:
