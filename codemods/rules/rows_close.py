@@ -86,19 +86,19 @@ class RowsClose(Rule):
     Safe. `defer rows.Close()` goes right after the `if err != nil { ... }` that checks the
     query's error (never before it: rows are nil when the query failed), or right after the
     assignment when the error is ignored. An existing `rows.Close()` is kept: closing twice is
-    harmless. A `defer rows.Close()` that an earlier return skips is moved up to that place
-    (the message names the return), not repeated. Rows that have left the function are not reported: returned, stored in a field or
-    a package variable, sent on a channel, captured by a goroutine or a closure (`go func() {
-    s.yieldRows(ctx, rows, out) }()`, `go s.drain(rows)`), handed to a function outside the
-    package, or to one of the package that keeps them (returns, stores or hands them on); their
-    owner is elsewhere. Nor are rows in a variable that on another path holds rows it did not
-    query. A query inside a loop is reported without a fix, since a deferred close would wait
-    for the function to return. A discarded query becomes the matching `Exec`/`ExecContext`. For
-    rows overwritten by a second query the close goes after the first query's check: `defer`
-    evaluates `rows` at once, so it closes the first rows, and the second query is checked (and
-    fixed) on its own. A `QueryRow` statement whose row is dropped (`db.QueryRow(...)`, `_ =
-    db.QueryRow(...)`) becomes the `Exec` form of the same handle, which takes the same
-    arguments; a named row that is never scanned is reported only.
+    harmless. A `defer rows.Close()` that an earlier return skips is moved up to that place (the
+    message names the return), not repeated. Rows that have left the function are not reported:
+    returned, stored in a field or a package variable, sent on a channel, captured by a
+    goroutine or a closure (`go func() { s.yieldRows(ctx, rows, out) }()`, `go s.drain(rows)`),
+    handed to a function outside the package, or to one of the package that keeps them (returns,
+    stores or hands them on); their owner is elsewhere. Nor are rows in a variable that on
+    another path holds rows it did not query. A query inside a loop is reported without a fix,
+    since a deferred close would wait for the function to return. A discarded query becomes the
+    matching `Exec`/`ExecContext`. For rows overwritten by a second query the close goes after
+    the first query's check: `defer` evaluates `rows` at once, so it closes the first rows, and
+    the second query is checked (and fixed) on its own. A `QueryRow` statement whose row is
+    dropped (`db.QueryRow(...)`, `_ = db.QueryRow(...)`) becomes the `Exec` form of the same
+    handle, which takes the same arguments; a named row that is never scanned is reported only.
     """
 
     id = "rows-close"
