@@ -10,7 +10,7 @@ from tree_sitter import Node
 
 from codemods.model import Edit, Finding, Safety
 from codemods.package import Decl, Package, enclosing_function, expression_items
-from codemods.rules import _flow
+from codemods.rules import _flow, _paths
 from codemods.rules._returns import results_of
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
 from codemods.source import (
@@ -323,6 +323,11 @@ func withBudget(parent context.Context) (context.Context, context.CancelFunc) {
         leak = _uncovered_exit(stmt, scope, uses)
         if leak is None:
             return None
+        if (
+            _paths.leak_after(package, func, stmt, uses.covers, after_check=False, name=name)
+            is None
+        ):
+            return None  # the control-flow graph finds a call on every path out
         call_text = f"{name}({CONSTRUCTORS[constructor]})"
         message = (
             f"the cancel function of context.{constructor} is not called on every path "

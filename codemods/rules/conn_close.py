@@ -45,11 +45,11 @@ class ConnClose(Rule):
     that some path leaves without `Release`. A connection thrown away (`_, err :=
     db.Conn(ctx)`) is found too.
     "Every path" is decided on the function's control-flow graph, as go vet's lostcancel does
-    (one analysis shared by rows-close, stmt-close, tx-rollback and conn-close): a path is
-    covered by `Close` or `Release` on the way, a deferred call or deferred closure that does
-    it, or a function of the package that does it to its argument; paths through `log.Fatal`,
-    `os.Exit` or `t.Fatal` need nothing. The finding names the path that leaks: "connection is
-    not closed on the return at line 57".
+    (one analysis shared by rows-close, stmt-close, tx-rollback, conn-close and
+    cancel-not-called): a path is covered by `Close` or `Release` on the way, a deferred call or
+    deferred closure that does it, or a function of the package that does it to its argument;
+    paths through `log.Fatal`, `os.Exit` or `t.Fatal` need nothing. The finding names the path
+    that leaks: "connection is not closed on the return at line 57".
 
     ## Why is this bad?
     `Conn` and `Acquire` take one connection out of the pool for the caller alone. The pool

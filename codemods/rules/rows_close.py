@@ -52,12 +52,12 @@ class RowsClose(Rule):
     `return`, `break`, `panic`, `t.Fatal` between the error check and the loop's end) are not
     reported: database/sql and pgx close rows themselves once `Next` reports false.
     "Every path" is decided on the function's control-flow graph, as go vet's lostcancel does
-    (one analysis shared by rows-close, stmt-close, tx-rollback and conn-close): a path is
-    covered by `rows.Close()` or `_ = rows.Close()` on the way, a `for rows.Next()` loop that
-    ends normally, a deferred call or deferred closure that does it, or a function of the
-    package that does it to its argument; paths through `log.Fatal`, `os.Exit` or `t.Fatal` need
-    nothing. The finding names the path that leaks: "rows are not closed on the return at line
-    57".
+    (one analysis shared by rows-close, stmt-close, tx-rollback, conn-close and
+    cancel-not-called): a path is covered by `rows.Close()` or `_ = rows.Close()` on the way, a
+    `for rows.Next()` loop that ends normally, a deferred call or deferred closure that does it,
+    or a function of the package that does it to its argument; paths through `log.Fatal`,
+    `os.Exit` or `t.Fatal` need nothing. The finding names the path that leaks: "rows are not
+    closed on the return at line 57".
 
     ## Why is this bad?
     Open rows hold a pooled connection (and, on CockroachDB, server-side buffers) until they are

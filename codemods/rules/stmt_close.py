@@ -52,11 +52,11 @@ class StmtClose(Rule):
     nothing in the package ever closes. A statement returned by a function of the package is
     its caller's to close, exactly like one the caller prepared itself.
     "Every path" is decided on the function's control-flow graph, as go vet's lostcancel does
-    (one analysis shared by rows-close, stmt-close, tx-rollback and conn-close): a path is
-    covered by `stmt.Close()` on the way, a deferred call or deferred closure that does it, or a
-    function of the package that does it to its argument; paths through `log.Fatal`, `os.Exit`
-    or `t.Fatal` need nothing. The finding names the path that leaks: "prepared statement is not
-    closed on the return at line 57".
+    (one analysis shared by rows-close, stmt-close, tx-rollback, conn-close and
+    cancel-not-called): a path is covered by `stmt.Close()` on the way, a deferred call or
+    deferred closure that does it, or a function of the package that does it to its argument;
+    paths through `log.Fatal`, `os.Exit` or `t.Fatal` need nothing. The finding names the path
+    that leaks: "prepared statement is not closed on the return at line 57".
 
     ## Why is this bad?
     A prepared statement lives on every connection it was used on, on the client and on the

@@ -50,11 +50,11 @@ class TxRollback(Rule):
     and `Commit` with no `defer tx.Rollback()`. A transaction thrown away (`_, err :=
     db.Begin()`) is found too.
     "Every path" is decided on the function's control-flow graph, as go vet's lostcancel does
-    (one analysis shared by rows-close, stmt-close, tx-rollback and conn-close): a path is
-    covered by `Commit` or `Rollback` on the way, a deferred call or deferred closure that does
-    it, or a function of the package that does it to its argument; paths through `log.Fatal`,
-    `os.Exit` or `t.Fatal` need nothing. The finding names the path that leaks: "transaction is
-    neither committed nor rolled back on the return at line 57".
+    (one analysis shared by rows-close, stmt-close, tx-rollback, conn-close and
+    cancel-not-called): a path is covered by `Commit` or `Rollback` on the way, a deferred call
+    or deferred closure that does it, or a function of the package that does it to its argument;
+    paths through `log.Fatal`, `os.Exit` or `t.Fatal` need nothing. The finding names the path
+    that leaks: "transaction is neither committed nor rolled back on the return at line 57".
 
     ## Why is this bad?
     An open transaction holds its pooled connection, and on the server its locks, snapshots and
