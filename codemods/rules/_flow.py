@@ -117,6 +117,37 @@ def leading_comment_start(source: SourceFile, stmt: Node) -> int:
     return start
 
 
+def late_defer(deferred_calls: list[Node], anchor: Node) -> Node | None:
+    """A `defer x.Close()` (or Rollback, Release) statement later in the anchor's own block:
+    present, but an exit before it skips it."""
+    for call in deferred_calls:
+        stmt = parent_of(call)
+        if (
+            stmt is not None
+            and stmt.type == "defer_statement"
+            and parent_of(stmt) == parent_of(anchor)
+            and stmt.start_byte > anchor.end_byte
+        ):
+            return stmt
+    return None
+
+
+def moved_defer(
+    source: SourceFile, anchor: Node, late: Node, statement: str
+) -> tuple[str, list[Edit]] | None:
+    """The message tail and the edits that move ``late`` (one line) up to right after
+    ``anchor``; None when it cannot be moved as it is."""
+    if source.line_of(late.start_byte) != source.line_of(late.end_byte):
+        return None
+    removal = line_removal(source, late)
+    if removal is None:
+        return None
+    line = source.position(late.start_byte)[0]
+    tail = f"it leaves before `{statement}` on line {line}; move that defer up, right after "
+    tail += "the error check"
+    return tail, [line_insert_after(source, anchor, [statement]), removal]
+
+
 def line_removal(source: SourceFile, stmt: Node) -> Edit | None:
     """Remove ``stmt`` with its whole line, when it stands alone on it (no comment after)."""
     start = source.line_start(stmt.start_byte)
@@ -125,7 +156,7 @@ def line_removal(source: SourceFile, stmt: Node) -> Edit | None:
         return None
     newline = source.data.find(b"\n", end)
     stop = newline + 1 if newline >= 0 else end
-    before = source.data[: start].rsplit(b"\n", 2)
+    before = source.data[:start].rsplit(b"\n", 2)
     blank_before = len(before) >= 2 and not before[-2].strip()
     next_end = source.data.find(b"\n", stop)
     if blank_before and next_end >= 0 and not source.data[stop:next_end].strip():

@@ -11,7 +11,7 @@ from codemods.model import Finding, Safety
 from codemods.package import enclosing_function
 from codemods.rules import _ending, _flow, _paths
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
-from codemods.source import parent_of, parent_type
+from codemods.source import parent_of, parent_type, text
 
 CONN_METHODS = frozenset({"Conn", "Connx", "Acquire"})
 # Hijack takes a pgxpool connection out of the pool: whoever hijacked it owns it.
@@ -239,6 +239,10 @@ class ConnClose(Rule):
         where = leak.describe(source) if leak is not None else "on every path"
         state = "pooled connection is not released" if pooled else "connection is not closed"
         message = f"{state} {where}: add `defer {name}.{close}()`"
+        late = _flow.late_defer(_paths.calls_with_ids(func, ends.deferred), anchor)
+        moved = _flow.moved_defer(source, anchor, late, text(late)) if late else None
+        if moved is not None:
+            message = f"{state} {where}: {moved[0]}"
         problem = _ending.placement_problem(
             binding.err_name, check, has_check, success, "connection"
         )
@@ -251,6 +255,9 @@ class ConnClose(Rule):
                 f"{state} on every path: {close.lower()} {name} before the next "
                 f"iteration (a deferred {close} would wait for the function to return)",
             )
+        if moved is not None and late is not None:
+            fix = self.make_fix(f"Move `{text(late)}` up", moved[1])
+            return self.finding(ctx, call, message, fix)
         edit = _flow.line_insert_after(source, anchor, [f"defer {name}.{close}()"])
         fix = self.make_fix(f"Add `defer {name}.{close}()`", [edit])
         return self.finding(ctx, call, message, fix)

@@ -351,13 +351,12 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
             return None  # closed (or read to the end) on every path, explicitly
         where = leak.describe(source) if leak is not None else "on every path"
         message = f"rows are not closed {where}: add `defer {rows_name}.Close()`"
-        late = _late_defer(usage, anchor)
-        if late is not None and reassigned is None:
-            line = source.position(late.start_byte)[0]
-            message = (
-                f"rows are not closed {where}: it leaves before `defer {rows_name}.Close()` on "
-                f"line {line}; move that defer up, right after the error check"
-            )
+        late = _flow.late_defer(usage.deferred_closes, anchor) if reassigned is None else None
+        moved = (
+            _flow.moved_defer(source, anchor, late, f"defer {rows_name}.Close()") if late else None
+        )
+        if moved is not None:
+            message = f"rows are not closed {where}: {moved[0]}"
         if reassigned is not None:
             line = source.position(reassigned.start_byte)[0]
             message = (
@@ -375,13 +374,10 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
                 f"rows are not closed on every path: close {rows_name} before the "
                 "next iteration (a deferred close would wait for the function to return)",
             )
-        edit = _flow.line_insert_after(source, anchor, [f"defer {rows_name}.Close()"])
-        if late is not None and reassigned is None:
-            removal = _flow.line_removal(source, late)
-            if removal is None:
-                return self.finding(ctx, call, message)
-            fix = self.make_fix(f"Move `defer {rows_name}.Close()` up", [edit, removal])
+        if moved is not None:
+            fix = self.make_fix(f"Move `defer {rows_name}.Close()` up", moved[1])
             return self.finding(ctx, call, message, fix)
+        edit = _flow.line_insert_after(source, anchor, [f"defer {rows_name}.Close()"])
         fix = self.make_fix(f"Add `defer {rows_name}.Close()`", [edit])
         return self.finding(ctx, call, message, fix)
 
@@ -464,21 +460,6 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
         ]
         fix = self.make_fix(f"Use `{variant}`", edits)
         return self.finding(ctx, call, message.replace("use Exec", f"use {variant}"), fix)
-
-
-def _late_defer(usage: _flow.Usage, anchor: Node) -> Node | None:
-    """A plain `defer rows.Close()` statement later in the anchor's own block: present, but
-    an earlier exit skips it."""
-    for close in usage.deferred_closes:
-        stmt = parent_of(close)
-        if (
-            stmt is not None
-            and stmt.type == "defer_statement"
-            and parent_of(stmt) == parent_of(anchor)
-            and stmt.start_byte > anchor.end_byte
-        ):
-            return stmt
-    return None
 
 
 def _expects_failure(call: Node) -> bool:

@@ -284,6 +284,10 @@ func begin(ctx context.Context, db *sql.DB) (*sql.Tx, error) {
         message = (
             f"transaction is neither committed nor rolled back {where}: add `defer {rollback}`"
         )
+        late = _flow.late_defer(_paths.calls_with_ids(func, ends.deferred), anchor)
+        moved = _flow.moved_defer(source, anchor, late, text(late)) if late else None
+        if moved is not None:
+            message = f"transaction is neither committed nor rolled back {where}: {moved[0]}"
         problem = _ending.placement_problem(
             binding.err_name, check, has_check, success, "transaction"
         )
@@ -307,6 +311,9 @@ func begin(ctx context.Context, db *sql.DB) (*sql.Tx, error) {
                 f"add `defer {name}.Rollback(ctx)` with the context given to {method} (leakfix "
                 f"cannot tell whether evaluating `{argument}` again is free of side effects)",
             )
+        if moved is not None and late is not None:
+            fix = self.make_fix(f"Move `{text(late)}` up", moved[1])
+            return self.finding(ctx, call, message, fix)
         edit = _flow.line_insert_after(source, anchor, [f"defer {rollback}"])
         fix = self.make_fix(f"Add `defer {rollback}`", [edit])
         return self.finding(ctx, call, message, fix)

@@ -9,10 +9,10 @@ import (
 var ErrNotFound = errors.New("profile not found")
 
 // Rename defers its Rollback only after an early return: when the profile
-// does not exist the transaction stays open. leakfix adds the defer right
-// after the error check; the later one becomes a harmless no-op.
+// does not exist the transaction stays open. leakfix moves the defer up to
+// right after the error check.
 func Rename(ctx context.Context, db *sql.DB, id int64, name string) error {
-	tx, err := db.BeginTx(ctx, nil) // want "tx-rollback: transaction is neither committed nor rolled back on the return at line 21"
+	tx, err := db.BeginTx(ctx, nil) // want "tx-rollback: transaction is neither committed nor rolled back on the return at line 21: it leaves before `defer tx.Rollback\(\)` on line 26; move that defer up"
 	if err != nil {
 		return err
 	}
