@@ -107,7 +107,7 @@ def error_return(package: Package, source: SourceFile, func: Node, err: str) -> 
 
 def ends_function(block: Node) -> bool:
     """Whether a block's last statement leaves the function (return, panic, log.Fatal...)."""
-    statements = [c for c in _statements(block) if c.type != "comment"]
+    statements = [c for c in block_statements(block) if c.type != "comment"]
     if not statements:
         return False
     last = statements[-1]
@@ -121,7 +121,8 @@ def ends_function(block: Node) -> bool:
     return False
 
 
-def _statements(block: Node) -> list[Node]:
+def block_statements(block: Node) -> list[Node]:
+    """The statements of a block (comments included), in order."""
     for child in block.named_children:
         if child.type == "statement_list":
             return list(child.named_children)

@@ -314,7 +314,7 @@ def _portable_lines(source: SourceFile, block: Node, check: Node, loop: Node) ->
     insertion point; or, in the rows loop itself, it skips a row (that ``continue`` is
     dropped: after the loop, logging is all that is left). None when they cannot."""
     lines = _returns.block_body_lines(source, block)
-    statements = [s for s in _flow_statements(block) if s.type != "comment"]
+    statements = [s for s in _returns.block_statements(block) if s.type != "comment"]
     if lines is None or not statements:
         return None
     if _mentions_names_declared_in(block, loop):
@@ -333,13 +333,6 @@ def _portable_lines(source: SourceFile, block: Node, check: Node, loop: Node) ->
     if target is not None and target == _jump_target_at(loop, last.type) and check != loop:
         return lines
     return None
-
-
-def _flow_statements(block: Node) -> list[Node]:
-    for child in block.named_children:
-        if child.type == "statement_list":
-            return list(child.named_children)
-    return []
 
 
 def _line_count_before(source: SourceFile, block: Node, stmt: Node) -> int:
@@ -396,7 +389,7 @@ def _returns_errors_raw(func: Node) -> bool:
             continue
         checked = text(cond.child_by_field_name("left"))
         block = node.child_by_field_name("consequence")
-        statements = _flow_statements(block) if block is not None else []
+        statements = _returns.block_statements(block) if block is not None else []
         last = statements[-1] if statements else None
         if last is None:
             continue
