@@ -74,7 +74,7 @@ def run(paths: Sequence[str], options: Options, fix: bool) -> RunResult:
         result.files.append(FileResult(str(path), b"", b"", skipped=reason))
     reads: Reads = {}
     groups = group_packages(discovery.files, result, options, discovery.targets, reads)
-    options = with_serving_index(options, groups)
+    options = with_serving_index(options, groups, covers_module(paths))
     result.options = options
     for package_files in groups:
         result.files.extend(process_package(package_files, rules, options, fix))
@@ -83,7 +83,17 @@ def run(paths: Sequence[str], options: Options, fix: bool) -> RunResult:
     return result
 
 
-def with_serving_index(options: Options, groups: list[dict[str, bytes]]) -> Options:
+def covers_module(paths: Sequence[str]) -> bool:
+    """Whether a folder given holds a go.mod: the run sees every caller in that module."""
+    from codemods.discover import strip_ellipsis
+
+    folders = [Path(strip_ellipsis(path) or ".") for path in (paths or ["."])]
+    return any(folder.is_dir() and (folder / "go.mod").is_file() for folder in folders)
+
+
+def with_serving_index(
+    options: Options, groups: list[dict[str, bytes]], whole_module: bool = False
+) -> Options:
     """The options with the index of what serves across every package of the run (only
     query-timeout asks, and only when it runs in its default scope)."""
     wanted = "query-timeout" in {rule.id for rule in select_rules(options)}
@@ -95,7 +105,7 @@ def with_serving_index(options: Options, groups: list[dict[str, bytes]]) -> Opti
         for path, data in files.items()
         if not path.endswith("_test.go")
     ]
-    return replace(options, serving_index=build_index(sources))
+    return replace(options, serving_index=build_index(sources, whole_module))
 
 
 def run_sources(

@@ -70,6 +70,53 @@ def is_err_check(stmt: Node | None, err_name: str) -> bool:
     return text(left) == err_name and text(operator) == "!=" and text(right) == "nil"
 
 
+def error_check(stmt: Node, err_name: str) -> Node | None:
+    """The statement after ``stmt`` that checks its error: the next statement, or, past
+    ``if errors.Is(err, sql.ErrNoRows) { ... }`` / ``if err == X { ... }`` checks that leave
+    (the resource is nil or already closed when the call failed), the ``if err != nil`` after
+    them. Without such a check, the next statement."""
+    check = next_statement(stmt)
+    first = check
+    while check is not None and _leaves_on_error(check, err_name):
+        check = next_statement(check)
+    if check is not None and check is not first and is_err_check(check, err_name):
+        return check
+    return first
+
+
+def _leaves_on_error(stmt: Node, err_name: str) -> bool:
+    """``if errors.Is(err, X) { ...; return }`` or ``if err == X { ... }`` (X not nil), with
+    no initializer and no else, whose body leaves."""
+    if stmt.type != "if_statement" or not err_name or err_name == "_":
+        return False
+    if stmt.child_by_field_name("initializer") or stmt.child_by_field_name("alternative"):
+        return False
+    cond = stmt.child_by_field_name("condition")
+    body = stmt.child_by_field_name("consequence")
+    if cond is None or body is None or not _block_leaves(body):
+        return False
+    if cond.type == "binary_expression":
+        left, right = cond.child_by_field_name("left"), cond.child_by_field_name("right")
+        operator = text(cond.child_by_field_name("operator"))
+        return text(left) == err_name and operator == "==" and text(right) != "nil"
+    if cond.type == "call_expression":
+        _, name, args = call_parts(cond)
+        items = [a for a in args.named_children if a.type != "comment"] if args else []
+        return name == "Is" and bool(items) and text(items[0]) == err_name
+    return False
+
+
+def _block_leaves(block: Node) -> bool:
+    statements = [s for s in block.named_children if s.type != "comment"]
+    if statements and statements[0].type == "statement_list":
+        statements = [s for s in statements[0].named_children if s.type != "comment"]
+    return bool(statements) and statements[-1].type in (
+        "return_statement",
+        "break_statement",
+        "continue_statement",
+    )
+
+
 def inside_loop(node: Node, stop: Node) -> bool:
     """Whether ``node`` sits in a loop body below ``stop`` (a function)."""
     current = parent_of(node)

@@ -17,8 +17,9 @@ command line), built from syntax alone:
   packages (the method `UserByID` called from a handler in `internal/api` makes
   `Storage.UserByID` in `internal/storage` serve); the module-facts work will make this typed;
 - a function that something in the run calls, but only code that does not serve, runs once;
-- a function nothing in the run calls (an API whose callers are elsewhere) is taken
-  as serving: leakfix cannot see its callers, and a deadline there is cheap.
+- a function nothing in the run calls is dead code when the run covers a whole module (a
+  folder with `go.mod` was given), else an API whose callers are out of sight, taken as
+  serving (a deadline there is cheap).
 
 `main`, `init`, migrations (a name, file or folder with `migrat`) and CLI commands (`cmd/` of a
 package `main`) never serve outside the roots they contain; nor do constructors and setup
@@ -62,6 +63,11 @@ _ONCE_FOLDERS = frozenset(
         "integration-test",
         "integration-tests",
         "mocks",
+        "test",
+        "tests",
+        "harness",
+        "smoke",
+        "devtools",
     }
 )
 # Calls that register a function to run later, per request or per tick.
@@ -79,17 +85,22 @@ _FUNC_DECLS = ("function_declaration", "method_declaration")
 
 @dataclass
 class ServingIndex:
-    """Names of the run's functions and methods that serve, and of those called at all."""
+    """Keys of the run's functions and methods that serve, and of those called at all. A
+    function's key is `package.Name` (its package clause), a method's is its bare name: calls
+    through an import name resolve to the function, calls on values to every method of that
+    name. ``whole_module``: the run covers a module from its root, so a function that nothing
+    calls is dead code, not an API whose callers are out of sight."""
 
     serving: set[str] = field(default_factory=set)
     called: set[str] = field(default_factory=set)
+    whole_module: bool = False
 
 
-def build_index(sources: Iterable[SourceFile]) -> ServingIndex:
+def build_index(sources: Iterable[SourceFile], whole_module: bool = False) -> ServingIndex:
     """The index of every function and method of ``sources`` (all packages of a run)."""
     edges: dict[str, set[str]] = {}
     roots: set[str] = set()
-    index = ServingIndex()
+    index = ServingIndex(whole_module=whole_module)
     for source in sources:
         _index_file(source, edges, roots, index.called)
     todo = list(roots)
@@ -107,26 +118,79 @@ def _index_file(
 ) -> None:
     decls = [n for n in source.root.named_children if n.type in _FUNC_DECLS]
     starts = [d.start_byte for d in decls]
+    package = source.package_name
+    imports = _import_names(source)
     for decl in decls:
         if _is_handler(decl) or _has_worker_loop(decl):
-            roots.add(_name(decl))
+            roots.add(_decl_key(package, decl))
     root_literals = [lit for lit in source.nodes("func_literal") if _is_root_literal(lit)]
     for call in source.nodes("call_expression"):
-        _, name, args = call_parts(call)
-        if not name:
+        callee = _callee_key(call.child_by_field_name("function"), package, imports)
+        if not callee:
             continue
-        called.add(name)
+        called.add(callee)
         if any(_inside(call, lit) for lit in root_literals):
-            roots.add(name)
+            roots.add(callee)
+        _, name, args = call_parts(call)
+        if _started_as_goroutine(call):
+            roots.add(callee)
         if _started_as_goroutine(call) or _REGISTRATIONS.match(name):
-            if _started_as_goroutine(call):
-                roots.add(name)
             for arg in args.named_children if args is not None else ():
-                if arg.type in ("identifier", "selector_expression"):
-                    roots.add(_last_name(arg))  # e.GET("/users", h.list): a method value
+                key = _callee_key(arg, package, imports)
+                if key:
+                    roots.add(key)  # e.GET("/users", h.list): a method value
         position = bisect_right(starts, call.start_byte) - 1
         if position >= 0 and call.end_byte <= decls[position].end_byte:
-            edges.setdefault(_name(decls[position]), set()).add(name)
+            edges.setdefault(_decl_key(package, decls[position]), set()).add(callee)
+
+
+def _decl_key(package: str, decl: Node) -> str:
+    name = _name(decl)
+    return name if decl.type == "method_declaration" else f"{package}.{name}"
+
+
+def _callee_key(expr: Node | None, package: str, imports: set[str]) -> str:
+    """`pkg.F` for a function of this package or of an imported one, `M` for a method."""
+    if expr is None:
+        return ""
+    if expr.type == "identifier":
+        return f"{package}.{text(expr)}"
+    if expr.type != "selector_expression":
+        return ""
+    operand = expr.child_by_field_name("operand")
+    field_name = text(expr.child_by_field_name("field"))
+    if operand is not None and operand.type == "identifier" and text(operand) in imports:
+        return f"{text(operand)}.{field_name}"
+    return field_name
+
+
+def _import_names(source: SourceFile) -> set[str]:
+    """The names the file's imports are used under (an alias, else the path's last part)."""
+    names = set()
+    for decl in source.root.named_children:
+        if decl.type != "import_declaration":
+            continue
+        for spec in _walk_specs(decl):
+            alias = spec.child_by_field_name("name")
+            path = text(spec.child_by_field_name("path")).strip('"`')
+            if alias is not None:
+                names.add(text(alias))
+                continue
+            parts = [p for p in path.split("/") if not re.fullmatch(r"v\d+", p)]
+            last = parts[-1] if parts else path
+            names.add(re.sub(r"^go-|[-.]go$", "", last).replace("-", ""))
+    return names
+
+
+def _walk_specs(decl: Node) -> list[Node]:
+    found, stack = [], [decl]
+    while stack:
+        node = stack.pop()
+        if node.type == "import_spec":
+            found.append(node)
+        else:
+            stack.extend(node.named_children)
+    return found
 
 
 def serves(
@@ -152,15 +216,16 @@ def serves(
 
 def _decl_serves(source: SourceFile, decl: Node, index: ServingIndex) -> bool:
     name = _name(decl)
+    key = _decl_key(source.package_name, decl)
     if _is_handler(decl):
         return True
     if _never_serves(source, decl, name):
         return False
-    if name in index.serving:
+    if key in index.serving:
         return True
-    if _SETUP_NAME.match(name) or _is_command(source):
-        return False
-    return name not in index.called  # nothing here calls it: its callers are out of sight
+    if _SETUP_NAME.match(name) or _is_command(source) or index.whole_module:
+        return False  # setup, a command, or dead code: nothing that serves calls it
+    return key not in index.called  # nothing here calls it: its callers are out of sight
 
 
 def _never_serves(source: SourceFile, decl: Node, name: str) -> bool:

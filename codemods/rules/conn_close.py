@@ -224,7 +224,7 @@ class ConnClose(Rule):
         ends = _ending.endings(package, source, decl, func, stmt, (close,))
         if ends.owned:
             return None
-        check = _flow.next_statement(stmt)
+        check = _flow.error_check(stmt, binding.err_name)
         has_check = _flow.is_err_check(check, binding.err_name)
         anchor = check if has_check and check is not None else stmt
         success = None if has_check else _ending.success_branch(check, binding.err_name)

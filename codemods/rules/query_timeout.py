@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -187,6 +188,8 @@ class QueryTimeout(Rule):
         blocker = self._fix_blocker(call)
         if not blocker and _context.intended_wait(ctx.source, call.call):
             blocker = "a comment says the wait is intended"
+        if not blocker and _maintenance_statement(call.call):
+            blocker = "a maintenance statement that runs as long as it must: choose its deadline"
         if blocker:
             return self.finding(ctx, call.call, f"{message} ({blocker})")
         func = enclosing_function(call.call)
@@ -293,6 +296,22 @@ class _Wrapper:
             and stmt.start_byte >= self.statement.start_byte
             and enclosing_function(stmt) == enclosing_function(self.statement)
         )
+
+
+_MAINTENANCE = re.compile(
+    r"(?is)^\W*(?:VACUUM|ANALYZE|REINDEX|CLUSTER|REFRESH\s+MATERIALIZED\s+VIEW"
+    r"|CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY)\b"
+)
+
+
+def _maintenance_statement(call: Node) -> bool:
+    """A call whose SQL (a string literal argument) is VACUUM, REFRESH MATERIALIZED VIEW, ...:
+    long by design, so a five-second deadline would abort it every time."""
+    args = call.child_by_field_name("arguments")
+    for arg in args.named_children if args is not None else ():
+        if arg.type in ("interpreted_string_literal", "raw_string_literal"):
+            return bool(_MAINTENANCE.match(text(arg)[1:]))
+    return False
 
 
 def _delegates(call: _context.DbCall) -> bool:

@@ -324,7 +324,7 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
         ):
             return None
         stmt = binding.statement
-        check = _flow.next_statement(stmt)
+        check = _flow.error_check(stmt, binding.err_name)
         has_check = _flow.is_err_check(check, binding.err_name) or _asserts_no_error(
             check, binding.err_name
         )

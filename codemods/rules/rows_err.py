@@ -176,6 +176,8 @@ class RowsErr(Rule):
         func = enclosing_function(loop)
         if decl is None or func is None:
             return None
+        if _callback_parameter(decl.node):
+            return None  # rows handed to a callback: the caller of the callback reads Err()
         owner = enclosing_function(decl.node) or func
         usage = _flow.usage_of(
             package, source, decl, decl.node, owner, close_methods=("Err",), closures_escape=False
@@ -263,6 +265,21 @@ class RowsErr(Rule):
         if not _returns_errors_raw(func):
             return "no error handling here to copy: check it the way this function reports errors"
         return ["\t" + built]
+
+
+def _callback_parameter(ident: Node) -> bool:
+    """A parameter of a function literal passed as an argument (``QueryFunc(ctx, sql,
+    func(rows pgx.Rows) error { ... })``): the function that calls it owns the rows."""
+    param = parent_of(ident)
+    params = parent_of(param) if param is not None else None
+    literal = parent_of(params) if params is not None else None
+    return (
+        param is not None
+        and param.type in ("parameter_declaration", "variadic_parameter_declaration")
+        and literal is not None
+        and literal.type == "func_literal"
+        and parent_type(literal) == "argument_list"
+    )
 
 
 def _error_blocks(

@@ -226,7 +226,7 @@ func closePreparedStatements() {
         self, ctx: RuleContext, call: Node, binding: _flow.Binding, usage: _flow.Usage, func: Node
     ) -> Finding | None:
         stmt = binding.statement
-        check = _flow.next_statement(stmt)
+        check = _flow.error_check(stmt, binding.err_name)
         has_check = _flow.is_err_check(check, binding.err_name)
         anchor = check if has_check and check is not None else stmt
         if _flow.closed_on_every_path(usage, anchor, func, parent_of(stmt)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from tree_sitter import Node
@@ -263,7 +264,7 @@ func begin(ctx context.Context, db *sql.DB) (*sql.Tx, error) {
         ends = _ending.endings(package, source, decl, func, stmt, ENDING_METHODS)
         if ends.owned:
             return None
-        check = _flow.next_statement(stmt)
+        check = _flow.error_check(stmt, binding.err_name)
         has_check = _flow.is_err_check(check, binding.err_name)
         anchor = check if has_check and check is not None else stmt
         success = None if has_check else _ending.success_branch(check, binding.err_name)
@@ -278,6 +279,8 @@ func begin(ctx context.Context, db *sql.DB) (*sql.Tx, error) {
         where = leak.describe(source) if leak is not None else "on every path"
         results = package.call_results(call, source)
         pgx_style = bool(results) and results[0] == "pgx.Tx"
+        if not pgx_style and _context_cancelled_on_return(package, source, call, func):
+            return None  # database/sql rolls back a transaction whose context ends
         context_arg = _first_argument(call) if pgx_style else None
         argument = text(context_arg) if context_arg is not None else "ctx"
         rollback = f"{name}.Rollback({argument if pgx_style else ''})"
@@ -317,6 +320,32 @@ func begin(ctx context.Context, db *sql.DB) (*sql.Tx, error) {
         edit = _flow.line_insert_after(source, anchor, [f"defer {rollback}"])
         fix = self.make_fix(f"Add `defer {rollback}`", [edit])
         return self.finding(ctx, call, message, fix)
+
+
+def _context_cancelled_on_return(
+    package: Package, source: SourceFile, call: Node, func: Node
+) -> bool:
+    """``BeginTx(ctx, ...)`` where ``ctx, cancel := context.With...(...)`` in this function
+    and ``defer cancel()``: when the function returns, the context ends and database/sql
+    rolls the transaction back by itself."""
+    argument = _first_argument(call)
+    if argument is None or argument.type != "identifier":
+        return False
+    decl = package.lookup(text(argument), argument, source)
+    stmt = decl.statement if decl is not None else None
+    if stmt is None or stmt.type != "short_var_declaration" or enclosing_function(stmt) != func:
+        return False
+    left = [n for n in (stmt.child_by_field_name("left") or stmt).named_children]
+    right = text(stmt.child_by_field_name("right"))
+    if len(left) != 2 or not re.match(r"^\w+\.With(Cancel|Timeout|Deadline)\w*\(", right):
+        return False
+    cancel = text(left[1])
+    body = func.child_by_field_name("body")
+    statements = body.named_children[0].named_children if body and body.named_children else []
+    return any(
+        s.type == "defer_statement" and text(s).replace(" ", "") == f"defer{cancel}()"
+        for s in statements
+    )
 
 
 def _first_argument(call: Node) -> Node | None:

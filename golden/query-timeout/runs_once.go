@@ -62,6 +62,12 @@ func (s *Store) Lock() error {
 	return err
 }
 
+// Vacuum runs for as long as the table needs: a five-second deadline would abort it.
+func (s *Store) Vacuum() error {
+	_, err := s.db.Exec("VACUUM ANALYZE notes") // want "query-timeout: Exec without a context has no deadline: wrap it in context.WithTimeout \(a maintenance statement"
+	return err
+}
+
 func main() {
 	db, err := sql.Open("postgres", "")
 	if err != nil {
