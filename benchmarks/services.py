@@ -120,11 +120,24 @@ def check(root: Path, name: str) -> Run:
 
 
 def key(root: Path, service: str, finding: dict[str, Any]) -> str:
+    """service:path:rule:line text (the same text twice in a file gets #2, #3, ...: see
+    keyed())."""
     path = Path(finding["path"])
     lines = path.read_bytes().splitlines()
     line = lines[finding["line"] - 1].decode("utf-8", "replace").strip()
     relative = path.relative_to(folder_of(root, service))
     return f"{service}:{relative}:{finding['rule']}:{line}"
+
+
+def keyed(root: Path, run: Run) -> list[tuple[str, dict[str, Any]]]:
+    """(label key, finding) in file order; a repeated key gets #2, #3, ... in order."""
+    seen: collections.Counter[str] = collections.Counter()
+    out = []
+    for finding in sorted(run.findings, key=lambda f: (f["path"], f["line"], f["column"])):
+        base = key(root, run.service, finding)
+        seen[base] += 1
+        out.append((base if seen[base] == 1 else f"{base}#{seen[base]}", finding))
+    return out
 
 
 def load_labels() -> dict[str, dict[str, str]]:
@@ -140,8 +153,7 @@ def toml_string(value: str) -> str:
 def list_unlabelled(root: Path, runs: list[Run], labels: dict[str, dict[str, str]]) -> str:
     out = []
     for run in runs:
-        for finding in run.findings:
-            label_key = key(root, run.service, finding)
+        for label_key, finding in keyed(root, run):
             if label_key in labels:
                 continue
             where = f"{finding['path']}:{finding['line']}"
@@ -153,8 +165,8 @@ def list_unlabelled(root: Path, runs: list[Run], labels: dict[str, dict[str, str
 def report(root: Path, runs: list[Run], labels: dict[str, dict[str, str]]) -> str:
     rows = []  # (service, relative path:line, rule, verdict, note)
     for run in runs:
-        for finding in run.findings:
-            label = labels.get(key(root, run.service, finding), {})
+        for label_key, finding in keyed(root, run):
+            label = labels.get(label_key, {})
             relative = Path(finding["path"]).relative_to(folder_of(root, run.service))
             rows.append(
                 (

@@ -84,6 +84,29 @@ def error_check(stmt: Node, err_name: str) -> Node | None:
     return first
 
 
+def path_start(stmt: Node, anchor: Node, has_check: bool, err_name: str) -> tuple[Node, bool]:
+    """Where "released on every path?" starts, and whether from a check's false branch: after
+    the error check; with no plain `if err != nil` check, after the last of the `if`s right
+    after the call that test the error (`if err != nil && !errors.Is(err, pgx.ErrNoRows)`):
+    inside them the resource is nil, or closed by the driver."""
+    if has_check or not err_name or err_name == "_":
+        return anchor, has_check
+    last = None
+    current = next_statement(stmt)
+    while (
+        current is not None
+        and current.type == "if_statement"
+        and current.child_by_field_name("initializer") is None
+        and any(
+            n.type == "identifier" and text(n) == err_name
+            for n in walk_no_funcs(current.child_by_field_name("condition") or current)
+        )
+    ):
+        last = current
+        current = next_statement(current)
+    return (last, True) if last is not None else (anchor, False)
+
+
 def _leaves_on_error(stmt: Node, err_name: str) -> bool:
     """``if errors.Is(err, X) { ...; return }`` or ``if err == X { ... }`` (X not nil), with
     no initializer and no else, whose body leaves."""

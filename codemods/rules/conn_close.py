@@ -233,7 +233,8 @@ class ConnClose(Rule):
             return None
         leak = None
         if success is None:
-            leak = _paths.ending_leak(package, func, anchor, ends, after_check=has_check)
+            start, after_check = _flow.path_start(stmt, anchor, has_check, binding.err_name)
+            leak = _paths.ending_leak(package, func, start, ends, after_check=after_check)
             if leak is None:
                 return None  # closed or released on every path, explicitly
         where = leak.describe(source) if leak is not None else "on every path"

@@ -337,12 +337,13 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
             source, rows_name, anchor, func, before=limit, closes_on_read_error=pgx_rows
         ):
             return None  # Next() closes rows once it reports false, and nothing leaves early
+        start, after_check = _flow.path_start(stmt, anchor, has_check, binding.err_name)
         leak = _paths.leak_after(
             package,
             func,
-            anchor,
+            start,
             [*usage.closes, *usage.deferred_closes],
-            after_check=has_check,
+            after_check=after_check,
             name=rows_name,
             loop_releases=lambda loop: _flow.loops_over(loop, rows_name),
             exit_ok=(lambda node: _flow.after_failed_read(node, rows_name)) if pgx_rows else None,
@@ -366,7 +367,7 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
         if parent_type(stmt) != "statement_list":
             return self.finding(ctx, call, message)
         if binding.err_name not in ("", "_") and not has_check:
-            return self.finding(ctx, call, message + " after the error check")
+            return self.finding(ctx, call, message + ("" if moved else " after the error check"))
         if _flow.inside_loop(stmt, func):
             return self.finding(
                 ctx,

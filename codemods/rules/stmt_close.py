@@ -234,8 +234,9 @@ func closePreparedStatements() {
         name = binding.name(0)
         state = "never closed"
         if usage.closes:
+            start, after_check = _flow.path_start(stmt, anchor, has_check, binding.err_name)
             leak = _paths.leak_after(
-                ctx.package, func, anchor, usage.closes, after_check=has_check, name=name
+                ctx.package, func, start, usage.closes, after_check=after_check, name=name
             )
             if leak is None:
                 return None  # closed by hand on every path

@@ -25,9 +25,10 @@ func maybeClose(ctx context.Context, db *sql.DB, keep bool) (int, error) {
 	return n, rows.Err()
 }
 
-// elseCheck keeps the happy path in an else: reported without a fix.
+// elseCheck keeps the happy path in an else, where the rows are read to the end: Next
+// closes them, so every path is covered.
 func elseCheck(ctx context.Context, db *sql.DB) (int, error) {
-	rows, err := db.QueryContext(ctx, "SELECT 1 FROM users") // want "rows-close: .*add `defer rows.Close\(\)` after the error check"
+	rows, err := db.QueryContext(ctx, "SELECT 1 FROM users")
 	if err != nil {
 		return 0, err
 	} else {
