@@ -180,18 +180,23 @@ class QueryContext(Rule):
         )
         if _context.intended_wait(ctx.source, call.call):
             return self.finding(ctx, call.call, f"{message} (a comment says this is intended)")
-        if _package_uses(ctx.source, context_name) < 2:
+        if not _package_used_beyond_background(ctx.source, context_name):
             # leakfix adds imports but never removes one: the file would not compile.
             return self.finding(ctx, call.call, f"{message} (and drop the context import)")
         fix = self.make_fix(f"Pass `{ctx_expr}`", [_flow.replace_node(items[0], ctx_expr)])
         return self.finding(ctx, call.call, message, fix)
 
 
-def _package_uses(source: SourceFile, name: str) -> int:
-    """How many times the file refers to the imported package ``name`` (``name.X``)."""
-    count = 0
+def _package_used_beyond_background(source: SourceFile, name: str) -> bool:
+    """Whether the file uses the context package ``name`` for something other than
+    ``Background()``/``TODO()`` (which the fixes may replace, all of them in one pass)."""
     for node in source.nodes("selector_expression", "qualified_type"):
         first = node.named_children[0] if node.named_children else None
-        if first is not None and first.type in ("identifier", "package_identifier"):
-            count += text(first) == name
-    return count
+        if first is None or first.type not in ("identifier", "package_identifier"):
+            continue
+        if text(first) != name:
+            continue
+        last = node.named_children[-1]
+        if node.type == "qualified_type" or text(last) not in ("Background", "TODO"):
+            return True
+    return False
