@@ -169,6 +169,9 @@ def vet_sources(
                 shutil.copyfile(src, root / name)
         if not (root / "go.mod").is_file():
             return False, f"no go.mod in {module_dir}\n"
+        helpers = module_dir / "internal"
+        if helpers.is_dir():  # packages the cases import (helpers in another package)
+            shutil.copytree(helpers, root / "internal")
         go_files: list[str] = []
         for rel, data in sorted(files.items()):
             rel_path = Path(rel)
