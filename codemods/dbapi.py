@@ -80,6 +80,8 @@ def _sql_like(family: str, rows: str, row: str, stmt: str, tx: str) -> dict[str,
         "Begin": Method((tx, "error"), False, "BeginTx", begin_style=True),
         "BeginTx": Method((tx, "error"), True),
         "Conn": Method((f"{family}.Conn", "error"), True),
+        "Ping": Method(("error",), False, "PingContext"),
+        "PingContext": Method(("error",), True),
     }
 
 
@@ -134,10 +136,13 @@ _PGX = {
     "Exec": Method(("", "error"), True),
     "Begin": Method(("pgx.Tx", "error"), True),
     "BeginTx": Method(("pgx.Tx", "error"), True),
+    "Ping": Method(("error",), True),
 }
 
-_SQL_TX = {k: v for k, v in _SQL.items() if k not in ("Begin", "BeginTx", "Conn")}
-_SQL_CONN = {k: v for k, v in _SQL.items() if k not in ("Begin", "Conn")}
+_SQL_TX = {
+    k: v for k, v in _SQL.items() if k not in ("Begin", "BeginTx", "Conn", "Ping", "PingContext")
+}
+_SQL_CONN = {k: v for k, v in _SQL.items() if k not in ("Begin", "Conn", "Ping")}
 _SQLX_TX = {
     k: v
     for k, v in {**_SQL_TX, **_SQLX_EXTRA}.items()

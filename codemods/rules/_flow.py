@@ -438,7 +438,23 @@ def _classify(
         return
     if parent.type == "binary_expression":
         return  # rows != nil
+    if blank_assigned(ident):
+        return  # `_ = rows` keeps nothing alive
     usage.escapes = True
+
+
+def blank_assigned(ident: Node) -> bool:
+    """``_ = x`` (also ``_, _ = x, y``): a value thrown away, not handed on."""
+    parent = parent_of(ident)
+    if parent is None or parent.type != "expression_list":
+        return False
+    stmt = parent_of(parent)
+    if stmt is None or stmt.type != "assignment_statement":
+        return False
+    if stmt.child_by_field_name("right") != parent:
+        return False
+    left = stmt.child_by_field_name("left")
+    return left is not None and all(text(item) == "_" for item in expression_items(left))
 
 
 def _record_later_close(usage: Usage, call: Node, func: Node) -> None:

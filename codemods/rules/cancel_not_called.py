@@ -477,6 +477,8 @@ def cancel_uses(
             continue  # another binding: checked on its own
         if parent.type == "binary_expression":
             continue  # cancel != nil
+        if _flow.blank_assigned(ident):
+            continue  # `_ = cancel` silences the compiler, it calls nothing
         if _in_closure(ident, scope):
             return None
         if parent.type == "call_expression" and parent.child_by_field_name("function") == ident:
