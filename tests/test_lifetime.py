@@ -102,3 +102,41 @@ def test_scope_all_reports_setup_and_migrations_too(tmp_path: Path) -> None:
         ("store", 26),
         ("migrations", 6),
     }
+
+
+IMPORTER = """package importer
+
+import "database/sql"
+
+type Session struct{ db *sql.DB }
+
+func (s *Session) Start() {
+	_, _ = s.db.Exec("INSERT INTO imports (at) VALUES (now())")
+}
+
+type command struct{ db *sql.DB }
+
+func (c *command) Run() error {
+	_, err := c.db.Exec("CREATE TABLE IF NOT EXISTS imports (at timestamptz)")
+	return err
+}
+
+func Handle(sess *Session) {
+	go sess.Start()
+}
+
+func Main(c *command) {
+	go c.Run()
+}
+"""
+
+
+def test_a_goroutine_starts_the_method_its_variable_names(tmp_path: Path) -> None:
+    """`go sess.Start()` serves Session.Start; `go c.Run()` names no type (too short), and
+    Run, Start, Close... are never followed by name alone."""
+    (tmp_path / "go.mod").write_text("module example.com/svc\n\ngo 1.23\n")
+    (tmp_path / "importer").mkdir()
+    (tmp_path / "importer" / "importer.go").write_text(IMPORTER)
+    options = Options(select=("query-timeout",))
+    findings = run([str(tmp_path)], options, fix=False).findings
+    assert [f.line for f in findings] == [8]

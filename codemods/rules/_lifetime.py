@@ -23,8 +23,8 @@ command line), built from syntax alone:
 
 `main`, `init`, migrations (a name, file or folder with `migrat`) and CLI commands (`cmd/` of a
 package `main`) never serve outside the roots they contain; nor do constructors and setup
-(`NewStore`, `MustOpen`, `Setup`, `InitDB`, `Connect`, `Ensure...`, `CreateTables`) unless
-serving code calls them.
+(`NewStore`, `MustOpen`, `Setup`, `InitDB`, `Connect`, `Open`, `Configure...`, `Ensure...`,
+`CreateTables`) unless serving code calls them.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ from codemods.source import SourceFile, parent_of, text
 
 _SETUP_NAME = re.compile(
     r"^(?:[Nn]ew|[Mm]ust|[Ss]etup|[Ii]nit(?:ialize)?|[Bb]ootstrap|[Cc]onnect"
-    r"|[Oo]pen(?:DB|Database|Conn\w*|Pool|Store)|[Ee]nsure|[Ii]nstall|[Uu]pgrade|[Ss]eed"
+    r"|[Oo]pen(?:DB|Database|Conn\w*|Pool|Store)?|[Cc]onfigure|[Ee]nsure|[Ii]nstall"
+    r"|[Uu]pgrade|[Ss]eed"
     r"|[Cc]reate(?:Tables?|Schema|Index(?:es)?)|[Pp]repare(?:Statements?|Stmts?|Queries))"
     r"(?=[A-Z0-9_]|$)"
 )
@@ -77,6 +78,11 @@ _REGISTRATIONS = re.compile(
     r"|NotFound|AddFunc|AddJob|Schedule|Every|Subscribe|On|OnEvent|Register\w*|Serve\w*"
     r"|ListenAndServe\w*|Go|Submit|AfterFunc|Do|Tick)$"
 )
+# Method names every component has: a call by one of these names says nothing about which
+# type's method runs, so the index does not follow it.
+_LIFECYCLE_METHODS = frozenset(
+    {"Run", "Start", "Stop", "Close", "Open", "Init", "Setup", "Execute", "Main", "Shutdown"}
+)
 _HANDLER_PARAMS = re.compile(
     r"\b(?:echo\.Context|http\.ResponseWriter|\*http\.Request|\*gin\.Context|\*fiber\.Ctx)\b"
 )
@@ -101,8 +107,10 @@ def build_index(sources: Iterable[SourceFile], whole_module: bool = False) -> Se
     edges: dict[str, set[str]] = {}
     roots: set[str] = set()
     index = ServingIndex(whole_module=whole_module)
+    lifecycle = _Lifecycle()
     for source in sources:
-        _index_file(source, edges, roots, index.called)
+        _index_file(source, edges, roots, index.called, lifecycle)
+    roots |= lifecycle.started()
     todo = list(roots)
     while todo:
         name = todo.pop()
@@ -113,16 +121,41 @@ def build_index(sources: Iterable[SourceFile], whole_module: bool = False) -> Se
     return index
 
 
+@dataclass
+class _Lifecycle:
+    """`go sess.Start()`: which type's Start is it? The methods named like that whose
+    receiver type the variable's name abbreviates (`sess` -> `Session`)."""
+
+    methods: list[tuple[str, str, str]] = field(default_factory=list)  # (type, name, key)
+    started_by: list[tuple[str, str]] = field(default_factory=list)  # (variable, name)
+
+    def started(self) -> set[str]:
+        keys = set()
+        for variable, name in self.started_by:
+            short = variable.lower()
+            for type_name, method, key in self.methods:
+                if method == name and len(short) >= 3 and type_name.lower().startswith(short):
+                    keys.add(key)
+        return keys
+
+
 def _index_file(
-    source: SourceFile, edges: dict[str, set[str]], roots: set[str], called: set[str]
+    source: SourceFile,
+    edges: dict[str, set[str]],
+    roots: set[str],
+    called: set[str],
+    lifecycle: _Lifecycle | None = None,
 ) -> None:
     decls = [n for n in source.root.named_children if n.type in _FUNC_DECLS]
     starts = [d.start_byte for d in decls]
     package = source.package_name
     imports = _import_names(source)
+    lifecycle = lifecycle if lifecycle is not None else _Lifecycle()
     for decl in decls:
         if _is_handler(decl) or _has_worker_loop(decl):
             roots.add(_decl_key(package, decl))
+        if decl.type == "method_declaration" and _name(decl) in _LIFECYCLE_METHODS:
+            lifecycle.methods.append((_receiver_name(decl), _name(decl), _decl_key(package, decl)))
     root_literals = [lit for lit in source.nodes("func_literal") if _is_root_literal(lit)]
     for call in source.nodes("call_expression"):
         callee = _callee_key(call.child_by_field_name("function"), package, imports)
@@ -132,21 +165,40 @@ def _index_file(
         if any(_inside(call, lit) for lit in root_literals):
             roots.add(callee)
         _, name, args = call_parts(call)
-        if _started_as_goroutine(call):
+        if _started_as_goroutine(call) and callee not in _LIFECYCLE_METHODS:
             roots.add(callee)
+        elif _started_as_goroutine(call):
+            receiver, _, _ = call_parts(call)
+            if receiver is not None and receiver.type == "identifier":
+                lifecycle.started_by.append((text(receiver), callee))
         if _started_as_goroutine(call) or _REGISTRATIONS.match(name):
             for arg in args.named_children if args is not None else ():
                 key = _callee_key(arg, package, imports)
                 if key:
                     roots.add(key)  # e.GET("/users", h.list): a method value
         position = bisect_right(starts, call.start_byte) - 1
+        if callee in _LIFECYCLE_METHODS:
+            continue  # s.Run(), srv.Start(): every component has one; following them by name
+            # would make the whole program serve
         if position >= 0 and call.end_byte <= decls[position].end_byte:
             edges.setdefault(_decl_key(package, decls[position]), set()).add(callee)
 
 
 def _decl_key(package: str, decl: Node) -> str:
     name = _name(decl)
-    return name if decl.type == "method_declaration" else f"{package}.{name}"
+    if decl.type != "method_declaration":
+        return f"{package}.{name}"
+    if name in _LIFECYCLE_METHODS:  # never followed by name: kept apart per type
+        receiver = decl.child_by_field_name("receiver")
+        return f"{package}.{text(receiver)}.{name}"
+    return name
+
+
+def _receiver_name(decl: Node) -> str:
+    """The receiver's type name, without `*` or type parameters."""
+    receiver = decl.child_by_field_name("receiver")
+    found = re.search(r"\*?\s*([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*\)$", text(receiver))
+    return found.group(1) if found else ""
 
 
 def _callee_key(expr: Node | None, package: str, imports: set[str]) -> str:
@@ -221,6 +273,8 @@ def _decl_serves(source: SourceFile, decl: Node, index: ServingIndex) -> bool:
         return True
     if _never_serves(source, decl, name):
         return False
+    if _SETUP_NAME.match(name) and decl.type == "method_declaration":
+        return False  # a method is reached by name only: its setup name says more
     if key in index.serving:
         return True
     if _SETUP_NAME.match(name) or _is_command(source) or index.whole_module:

@@ -28,9 +28,9 @@ func Drain(db *sql.DB) {
 	}
 }
 
-// Open returns the rows to the caller, who iterates and closes them: a deferred cancel would
+// Pending returns the rows to the caller, who iterates and closes them: a deferred cancel would
 // end the query before the caller reads a single row.
-func Open(db *sql.DB) (*sql.Rows, error) {
+func Pending(db *sql.DB) (*sql.Rows, error) {
 	return db.QueryContext(context.Background(), "SELECT id, payload FROM queue ORDER BY id") // want "query-timeout: .*its result leaves the function"
 }
 
