@@ -418,7 +418,12 @@ class Package:
             "type_switch_statement",
         ):
             for part in scope.named_children:
-                if part == child or part.start_byte >= child.start_byte:
+                if part == child:  # the initializer declaring it: `if rows, err := ...; `
+                    own = self._statement_decl(name, part, source)
+                    if own is not None and own.node == at:
+                        return own
+                    break
+                if part.start_byte >= child.start_byte:
                     break
                 if part.type == "for_clause":
                     part = part.child_by_field_name("initializer") or part

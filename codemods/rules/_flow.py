@@ -84,6 +84,20 @@ def error_check(stmt: Node, err_name: str) -> Node | None:
     return first
 
 
+def initializer_check(stmt: Node, err_name: str) -> Node | None:
+    """The ``if`` whose initializer is ``stmt`` and whose condition is ``err == nil``: the
+    resource is used (and must be released) in its body."""
+    holder = parent_of(stmt)
+    if holder is None or holder.type != "if_statement":
+        return None
+    if holder.child_by_field_name("initializer") != stmt or not err_name or err_name == "_":
+        return None
+    cond = holder.child_by_field_name("condition")
+    if cond is None or text(cond).replace(" ", "") != f"{err_name}==nil":
+        return None
+    return holder
+
+
 def path_start(stmt: Node, anchor: Node, has_check: bool, err_name: str) -> tuple[Node, bool]:
     """Where "released on every path?" starts, and whether from a check's false branch: after
     the error check; with no plain `if err != nil` check, after the last of the `if`s right

@@ -251,10 +251,12 @@ class Graph:
         loop_releases: Callable[[Node], bool] | None = None,
         exit_ok: Callable[[Node], bool] | None = None,
         name: str = "",
+        then_only: bool = False,
     ) -> Exit | None:
         """The first exit reached from after ``anchor`` with no node of ``released`` on the
         way, or None. With ``after_check`` the anchor is ``if err != nil { ... }`` and only its
-        false branch is followed. ``loop_releases(loop)`` says when a loop's normal end
+        false branch is followed; with ``then_only`` it is ``if x, err := ...; err == nil``
+        and only its true branch is. ``loop_releases(loop)`` says when a loop's normal end
         releases (``for rows.Next()``); ``exit_ok(node)`` excuses an exit (pgx closes rows
         after a failed Scan). The resource ``name`` is not nil after its check, so the nil
         branch of ``if name != nil`` is never taken."""
@@ -262,7 +264,11 @@ class Graph:
         if start is None:
             return Exit("end", anchor)  # not a statement of this graph: assume the worst
         node = self.nodes[start]
-        todo = list(node.succ[1:2] if after_check and node.kind == "branch" else node.succ)
+        todo = list(node.succ)
+        if node.kind == "branch" and after_check:
+            todo = node.succ[1:2]
+        elif node.kind == "branch" and then_only:
+            todo = node.succ[:1]
         seen: set[int] = set()
         while todo:
             index = todo.pop()
@@ -303,6 +309,7 @@ def leak_after(
     name: str,
     loop_releases: Callable[[Node], bool] | None = None,
     exit_ok: Callable[[Node], bool] | None = None,
+    then_only: bool = False,
 ) -> Exit | None:
     """:meth:`Graph.first_leak` on ``func``'s graph (built once per function and pass)."""
     cache: dict[int, Graph] = package.memo("control-flow-graphs", lambda _package: {})
@@ -316,6 +323,7 @@ def leak_after(
         loop_releases=loop_releases,
         exit_ok=exit_ok,
         name=name,
+        then_only=then_only,
     )
 
 

@@ -9,7 +9,7 @@ from tree_sitter import Node
 from codemods import dbapi
 from codemods.model import Finding, Safety
 from codemods.package import Decl, Package, call_parts, enclosing_function
-from codemods.rules import _flow, _paths
+from codemods.rules import _flow, _paths, _returns
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
 from codemods.source import SourceFile, parent_of, parent_type, text, walk
 
@@ -338,12 +338,14 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
         ):
             return None  # Next() closes rows once it reports false, and nothing leaves early
         start, after_check = _flow.path_start(stmt, anchor, has_check, binding.err_name)
+        success_if = _flow.initializer_check(stmt, binding.err_name)
         leak = _paths.leak_after(
             package,
             func,
-            start,
+            success_if or start,
             [*usage.closes, *usage.deferred_closes],
-            after_check=after_check,
+            then_only=success_if is not None,
+            after_check=after_check and success_if is None,
             name=rows_name,
             loop_releases=lambda loop: _flow.loops_over(loop, rows_name),
             exit_ok=(lambda node: _flow.after_failed_read(node, rows_name)) if pgx_rows else None,
@@ -364,6 +366,8 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
                 f"rows are not closed before {rows_name} is reassigned on line {line}: add "
                 f"`defer {rows_name}.Close()` (it closes these rows; the next ones need their own)"
             )
+        if success_if is not None and reassigned is None:
+            return self._success_branch_finding(ctx, call, success_if, rows_name, message)
         if parent_type(stmt) != "statement_list":
             return self.finding(ctx, call, message)
         if binding.err_name not in ("", "_") and not has_check:
@@ -379,6 +383,22 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
             fix = self.make_fix(f"Move `defer {rows_name}.Close()` up", moved[1])
             return self.finding(ctx, call, message, fix)
         edit = _flow.line_insert_after(source, anchor, [f"defer {rows_name}.Close()"])
+        fix = self.make_fix(f"Add `defer {rows_name}.Close()`", [edit])
+        return self.finding(ctx, call, message, fix)
+
+    def _success_branch_finding(
+        self, ctx: RuleContext, call: Node, check: Node, rows_name: str, message: str
+    ) -> Finding:
+        """``if rows, err := db.Query(...); err == nil { ... }``: the close goes first in the
+        body, where the rows are known to be there."""
+        body = check.child_by_field_name("consequence")
+        statements = (
+            [s for s in _returns.block_statements(body) if s.type != "comment"] if body else []
+        )
+        if not statements or not _flow.starts_own_line(ctx.source, statements[0]):
+            return self.finding(ctx, call, message.replace("add", "add, first in the if body,"))
+        edit = _flow.line_insert_before(ctx.source, statements[0], [f"defer {rows_name}.Close()"])
+        message = message.replace("add `defer", "add, first in the if body, `defer")
         fix = self.make_fix(f"Add `defer {rows_name}.Close()`", [edit])
         return self.finding(ctx, call, message, fix)
 
