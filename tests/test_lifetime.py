@@ -137,6 +137,7 @@ def test_a_goroutine_starts_the_method_its_variable_names(tmp_path: Path) -> Non
     (tmp_path / "go.mod").write_text("module example.com/svc\n\ngo 1.23\n")
     (tmp_path / "importer").mkdir()
     (tmp_path / "importer" / "importer.go").write_text(IMPORTER)
+    (tmp_path / "main.go").write_text("package main\n\nfunc main() {}\n")  # an application
     options = Options(select=("query-timeout",))
     findings = run([str(tmp_path)], options, fix=False).findings
     assert [f.line for f in findings] == [8]

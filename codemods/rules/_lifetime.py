@@ -18,8 +18,9 @@ command line), built from syntax alone:
   `Storage.UserByID` in `internal/storage` serve); the module-facts work will make this typed;
 - a function that something in the run calls, but only code that does not serve, runs once;
 - a function nothing in the run calls is dead code when the run covers a whole module (a
-  folder with `go.mod` was given), else an API whose callers are out of sight, taken as
-  serving (a deadline there is cheap).
+  folder with `go.mod` was given) that is an application (it has a package `main`), or when
+  it is unexported; else it is an API whose callers are out of sight, taken as serving (a
+  deadline there is cheap).
 
 `main`, `init`, migrations (a name, file or folder with `migrat`) and CLI commands (`cmd/` of a
 package `main`) never serve outside the roots they contain; nor do constructors and setup
@@ -100,6 +101,7 @@ class ServingIndex:
     serving: set[str] = field(default_factory=set)
     called: set[str] = field(default_factory=set)
     whole_module: bool = False
+    application: bool = False  # the run has a package main: its exported names are no API
 
 
 def build_index(sources: Iterable[SourceFile], whole_module: bool = False) -> ServingIndex:
@@ -110,6 +112,7 @@ def build_index(sources: Iterable[SourceFile], whole_module: bool = False) -> Se
     lifecycle = _Lifecycle()
     for source in sources:
         _index_file(source, edges, roots, index.called, lifecycle)
+        index.application = index.application or source.package_name == "main"
     roots |= lifecycle.started()
     todo = list(roots)
     while todo:
@@ -277,8 +280,11 @@ def _decl_serves(source: SourceFile, decl: Node, index: ServingIndex) -> bool:
         return False  # a method is reached by name only: its setup name says more
     if key in index.serving:
         return True
-    if _SETUP_NAME.match(name) or _is_command(source) or index.whole_module:
-        return False  # setup, a command, or dead code: nothing that serves calls it
+    if _SETUP_NAME.match(name) or _is_command(source):
+        return False  # setup or a command, and nothing that serves calls it
+    dead = index.whole_module and (index.application or not name[:1].isupper())
+    if dead:
+        return False  # a whole application is in sight: nothing calls this
     return key not in index.called  # nothing here calls it: its callers are out of sight
 
 
