@@ -54,6 +54,7 @@ ROW = frozenset({"sql.Row", "sqlx.Row", "pgx.Row"})
 STMTS = frozenset({"sql.Stmt", "sqlx.Stmt", "sqlx.NamedStmt"})
 TXS = frozenset({"sql.Tx", "sqlx.Tx", "pgx.Tx", "pgxpool.Tx"})
 CONNS = frozenset({"sql.Conn", "sqlx.Conn", "pgxpool.Conn"})
+BATCHES = frozenset({"pgx.BatchResults"})  # hold their connection until Close
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ _PGX = {
     "Begin": Method(("pgx.Tx", "error"), True),
     "BeginTx": Method(("pgx.Tx", "error"), True),
     "Ping": Method(("error",), True),
+    "SendBatch": Method(("pgx.BatchResults",), True),
 }
 
 _SQL_TX = {

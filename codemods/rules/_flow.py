@@ -681,7 +681,7 @@ def _returns_resource(package: Package, source: SourceFile, call: Node) -> bool:
     from codemods import dbapi
 
     info = package.callee_info(call, source)
-    owned = dbapi.ROWS | dbapi.STMTS | dbapi.TXS | dbapi.CONNS
+    owned = dbapi.ROWS | dbapi.STMTS | dbapi.TXS | dbapi.CONNS | dbapi.BATCHES
     return info is not None and any(
         r in owned or (r or "").startswith("local.") for r in info.results
     )

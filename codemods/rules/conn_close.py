@@ -13,7 +13,7 @@ from codemods.rules import _ending, _flow, _paths
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
 from codemods.source import parent_of, parent_type, text
 
-CONN_METHODS = frozenset({"Conn", "Connx", "Acquire"})
+CONN_METHODS = frozenset({"Conn", "Connx", "Acquire", "SendBatch"})
 # Hijack takes a pgxpool connection out of the pool: whoever hijacked it owns it.
 OWNERSHIP_METHODS = frozenset({"Hijack"})
 
@@ -42,8 +42,9 @@ class ConnClose(Rule):
     ## What it does
     Finds connections from `db.Conn(ctx)` (database/sql), `db.Connx(ctx)` (sqlx) that some path
     leaves without `Close`, and connections from pgxpool's `pool.Acquire(ctx)` (pgx v4 and v5)
-    that some path leaves without `Release`. A connection thrown away (`_, err :=
-    db.Conn(ctx)`) is found too.
+    that some path leaves without `Release`, and pgx batch results (`SendBatch`) that some path
+    leaves without `Close`: they keep the connection busy until closed. A connection thrown
+    away (`_, err := db.Conn(ctx)`) is found too.
     "Every path" is decided on the function's control-flow graph, as go vet's lostcancel does
     (one analysis shared by rows-close, stmt-close, tx-rollback, conn-close and
     cancel-not-called): a path is covered by `Close` or `Release` on the way, a deferred call or
@@ -92,7 +93,10 @@ class ConnClose(Rule):
     """
 
     id = "conn-close"
-    summary = "connection from db.Conn/Connx not closed, or pgxpool Acquire not released"
+    summary = (
+        "connection from db.Conn/Connx or pgx SendBatch results not closed, or pgxpool Acquire "
+        "not released"
+    )
     fix_summary = "add `defer conn.Close()` / `defer conn.Release()` after the error check"
     safety = Safety.SAFE
     linters = ()
@@ -182,7 +186,7 @@ class ConnClose(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         package, source = ctx.package, ctx.source
         for call, _receiver, method in _flow.resource_bindings(
-            package, source, CONN_METHODS, dbapi.CONNS
+            package, source, CONN_METHODS, dbapi.CONNS | dbapi.BATCHES
         ):
             finding = self._check_call(ctx, call, method)
             if finding is not None:
@@ -195,17 +199,18 @@ class ConnClose(Rule):
             return None
         results = package.call_results(call, source)
         pooled = bool(results) and results[0] == "pgxpool.Conn"
+        batch = bool(results) and results[0] in dbapi.BATCHES
         close = "Release" if pooled else "Close"
         binding = _flow.binding_of(call)
         if binding is None:
             if parent_type(call) == "expression_statement":
-                return self.finding(ctx, call, _discarded(method, close))
+                return self.finding(ctx, call, _discarded(method, close, batch))
             return None  # used in an expression (returned, passed on): owned elsewhere
         name = binding.name(0)
         if name == "_":
             if _ending.expects_failure(binding.statement, binding.err_name):
                 return None  # a test that expects the call to fail
-            return self.finding(ctx, call, _discarded(method, close))
+            return self.finding(ctx, call, _discarded(method, close, batch))
         if not name:
             return None  # stored in a field or an index expression: owned elsewhere
         decl = package.lookup(name, binding.targets[0], source)
@@ -239,6 +244,8 @@ class ConnClose(Rule):
                 return None  # closed or released on every path, explicitly
         where = leak.describe(source) if leak is not None else "on every path"
         state = "pooled connection is not released" if pooled else "connection is not closed"
+        if batch:
+            state = "batch results (and their connection) are not closed"
         message = f"{state} {where}: add `defer {name}.{close}()`"
         late = _flow.late_defer(_paths.calls_with_ids(func, ends.deferred), anchor)
         moved = _flow.moved_defer(source, anchor, late, text(late)) if late else None
@@ -264,5 +271,9 @@ class ConnClose(Rule):
         return self.finding(ctx, call, message, fix)
 
 
-def _discarded(method: str, close: str) -> str:
+def _discarded(method: str, close: str, batch: bool = False) -> str:
+    if batch:
+        return (
+            f"batch results of {method} are discarded and never closed: their connection stays busy"
+        )
     return f"connection from {method} is discarded and never {close.lower()}d"
