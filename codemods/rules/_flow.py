@@ -84,13 +84,22 @@ def error_check(stmt: Node, err_name: str) -> Node | None:
     return first
 
 
-def initializer_check(stmt: Node, err_name: str) -> Node | None:
-    """The ``if`` whose initializer is ``stmt`` and whose condition is ``err == nil``: the
-    resource is used (and must be released) in its body."""
+def success_check(stmt: Node, err_name: str) -> Node | None:
+    """The ``if err == nil { ... }`` (no else) that uses the resource bound by ``stmt``: the
+    ``if`` whose initializer ``stmt`` is, or the statement right after it. The resource is
+    there (and must be released) in its body."""
+    if not err_name or err_name == "_":
+        return None
     holder = parent_of(stmt)
     if holder is None or holder.type != "if_statement":
+        holder = next_statement(stmt)
+        if holder is None or holder.type != "if_statement":
+            return None
+        if holder.child_by_field_name("initializer") is not None:
+            return None
+    elif holder.child_by_field_name("initializer") != stmt:
         return None
-    if holder.child_by_field_name("initializer") != stmt or not err_name or err_name == "_":
+    if holder.child_by_field_name("alternative") is not None:
         return None
     cond = holder.child_by_field_name("condition")
     if cond is None or text(cond).replace(" ", "") != f"{err_name}==nil":

@@ -338,7 +338,7 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
         ):
             return None  # Next() closes rows once it reports false, and nothing leaves early
         start, after_check = _flow.path_start(stmt, anchor, has_check, binding.err_name)
-        success_if = _flow.initializer_check(stmt, binding.err_name)
+        success_if = _flow.success_check(stmt, binding.err_name)
         leak = _paths.leak_after(
             package,
             func,
