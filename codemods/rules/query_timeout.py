@@ -15,7 +15,7 @@ from codemods.package import enclosing_function
 from codemods.rules import _context, _flow, _lifetime
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
 from codemods.rules.query_context import context_call_edits
-from codemods.source import parent_of, parent_type, text
+from codemods.source import parent_of, parent_type, text, walk_no_funcs
 
 _HEADER = """package users
 
@@ -305,13 +305,39 @@ _MAINTENANCE = re.compile(
 
 
 def _maintenance_statement(call: Node) -> bool:
-    """A call whose SQL (a string literal argument) is VACUUM, REFRESH MATERIALIZED VIEW, ...:
-    long by design, so a five-second deadline would abort it every time."""
+    """A call whose SQL is VACUUM, REFRESH MATERIALIZED VIEW, ...: long by design, so a
+    five-second deadline would abort it every time. The SQL is a string literal argument, or
+    a variable (`q := "REFRESH MATERIALIZED VIEW %s"`) set from a literal in the function."""
     args = call.child_by_field_name("arguments")
     for arg in args.named_children if args is not None else ():
         if arg.type in ("interpreted_string_literal", "raw_string_literal"):
             return bool(_MAINTENANCE.match(text(arg)[1:]))
+        if arg.type == "identifier":
+            func = enclosing_function(call)
+            return func is not None and any(
+                _MAINTENANCE.match(text(literal)[1:])
+                for literal in _literals_assigned_to(func, text(arg))
+            )
     return False
+
+
+def _literals_assigned_to(func: Node, name: str) -> list[Node]:
+    """String literals on the right of `name := ...` / `name = ...` in ``func``."""
+    found: list[Node] = []
+    body = func.child_by_field_name("body")
+    for node in walk_no_funcs(body) if body is not None else ():
+        if node.type not in ("short_var_declaration", "assignment_statement"):
+            continue
+        if text(node.child_by_field_name("left")) != name:
+            continue
+        right = node.child_by_field_name("right")
+        if right is not None:
+            found.extend(
+                n
+                for n in walk_no_funcs(right)
+                if n.type in ("interpreted_string_literal", "raw_string_literal")
+            )
+    return found
 
 
 def _delegates(call: _context.DbCall) -> bool:
