@@ -16,7 +16,7 @@ from tree_sitter import Node
 from codemods import gofmt, suppress
 from codemods.edits import MergeResult, add_imports, merge, splice
 from codemods.files import Skip, Stamp, WriteRefused, read_file, replace_file
-from codemods.model import Edit, FileResult, Finding, Safety, WriteError
+from codemods.model import CATEGORIES, Edit, FileResult, Finding, Safety, WriteError
 from codemods.options import LeakfixError, Options
 from codemods.package import Package
 from codemods.rules._lifetime import build_index
@@ -52,12 +52,22 @@ def select_rules(options: Options) -> list[Rule]:
     rules = all_rules()
     known = {r.id for r in rules}
     for rule_id in (*options.select, *options.ignore):
-        if rule_id not in known and rule_id.upper() != "ALL":
+        if rule_id not in known and rule_id.upper() != "ALL" and rule_id not in CATEGORIES:
             raise LeakfixError(f"unknown rule id: {rule_id} (known: {', '.join(sorted(known))})")
-    selected = {r.upper() for r in options.select}
-    if options.select and "ALL" not in selected:
-        rules = [r for r in rules if r.id in options.select]
+    chosen = [r for r in options.select if r not in CATEGORIES]
+    selected = {r.upper() for r in chosen}
+    if chosen and "ALL" not in selected:
+        rules = [r for r in rules if r.id in chosen]
     return [r for r in rules if r.id not in options.ignore]
+
+
+def selected_categories(options: Options) -> set[str]:
+    """Finding categories the run reports: "leak", plus "hardening" when selected; naming
+    only categories in ``select`` keeps every rule and reports just those."""
+    named = {c for c in options.select if c in CATEGORIES}
+    if not named or any(c not in CATEGORIES for c in options.select):
+        named.add("leak")
+    return named - set(options.ignore)
 
 
 def run(paths: Sequence[str], options: Options, fix: bool) -> RunResult:
@@ -262,6 +272,8 @@ def _check(states: dict[str, _FileState], rules: list[Rule], options: Options) -
                 findings.extend(_rule_findings(rule, RuleContext(source, package, options), state))
             except Exception as error:  # one rule on one file: the others still run
                 _internal_error(state, f"rule {rule.id} failed", error)
+    wanted = selected_categories(options)
+    findings = [f for f in findings if f.category in wanted]
     findings.sort(key=lambda f: (f.path, f.start_byte, f.rule))
     return findings
 

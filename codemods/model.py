@@ -43,6 +43,9 @@ class Fix:
     region: tuple[int, int] | None = None
 
 
+CATEGORIES = ("leak", "hardening")
+
+
 @dataclass(frozen=True)
 class Finding:
     """One diagnostic. Lines and columns are 1-based; columns count bytes like gc's."""
@@ -57,6 +60,10 @@ class Finding:
     fix: Fix | None = None
     start_byte: int = 0
     end_byte: int = 0
+    # "leak": something leaks today; "hardening": safe today only by luck of the current
+    # code (rows closed because the loop reads them to the end), leaks after a panic or the
+    # next early return someone adds.
+    category: str = "leak"
 
 
 @dataclass

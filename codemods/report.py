@@ -79,7 +79,8 @@ def finding_line(finding: Finding, options: Options, cwd: Path | None = None) ->
     elif needs_unsafe(finding, options):
         marker = " [unsafe fix]"
     where = f"{display_path(finding.path, cwd)}:{finding.line}:{finding.column}"
-    return f"{where}: {finding.rule} {finding.message}{marker}"
+    rule = finding.rule if finding.category == "leak" else f"{finding.rule} [{finding.category}]"
+    return f"{where}: {rule} {finding.message}{marker}"
 
 
 def problem_lines(files: Sequence[FileResult], cwd: Path | None = None) -> list[str]:
@@ -178,6 +179,7 @@ def _finding_json(finding: Finding, cwd: Path | None) -> dict[str, Any]:
     fix = finding.fix
     return {
         "rule": finding.rule,
+        "category": finding.category,
         "path": display_path(finding.path, cwd),
         "line": finding.line,
         "column": finding.column,
@@ -360,7 +362,7 @@ def _sarif_result(
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": rule_index,
-        "level": "warning",
+        "level": "warning" if finding.category == "leak" else "note",
         "message": {"text": finding.message},
         "locations": [
             {"physicalLocation": {"artifactLocation": artifact, "region": _region(finding, data)}}

@@ -203,7 +203,17 @@ def test_json(work: Path) -> None:
     document = json.loads(result.stdout)
     assert document["version"] == 1
     assert document["errors"] == []
-    keys = {"rule", "path", "line", "column", "end_line", "end_column", "message", "fix"}
+    keys = {
+        "rule",
+        "category",
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "message",
+        "fix",
+    }
     for finding in document["findings"]:
         assert finding.keys() == keys
         assert finding["path"] == "main.go"

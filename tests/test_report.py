@@ -107,7 +107,17 @@ def test_json(files: list[FileResult], tmp_path: Path) -> None:
     document = json.loads(report.render_json(files, tmp_path))
     assert document["version"] == 1
     assert {"version", "findings", "errors"} <= document.keys()
-    keys = {"rule", "path", "line", "column", "end_line", "end_column", "message", "fix"}
+    keys = {
+        "rule",
+        "category",
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "message",
+        "fix",
+    }
     assert all(item.keys() == keys for item in document["findings"])
     first = document["findings"][1]
     assert first["rule"] == "rows-close"

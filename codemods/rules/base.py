@@ -75,6 +75,7 @@ class Rule:
         node: Node,
         message: str,
         fix: Fix | None = None,
+        category: str = "leak",
     ) -> Finding:
         source = ctx.source
         line, col = source.position(node.start_byte)
@@ -90,6 +91,7 @@ class Rule:
             fix=fix,
             start_byte=node.start_byte,
             end_byte=node.end_byte,
+            category=category,
         )
 
     def make_fix(

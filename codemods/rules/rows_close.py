@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from tree_sitter import Node
 
@@ -50,7 +51,9 @@ class RowsClose(Rule):
     `CollectRows`/`CollectOneRow`/`CollectExactlyOneRow`/`ForEachRow`/`AppendRows`.
     Rows read to the end by a `for rows.Next()` loop that nothing can leave early (no
     `return`, `break`, `panic`, `t.Fatal` between the error check and the loop's end) are not
-    reported: database/sql and pgx close rows themselves once `Next` reports false.
+    reported as leaks: database/sql and pgx close rows themselves once `Next` reports false;
+    with `--select hardening` they are reported as `hardening` (a panic or a later early
+    return would leak them), with the same `defer rows.Close()` fix.
     "Every path" is decided on the function's control-flow graph, as go vet's lostcancel does
     (one analysis shared by rows-close, stmt-close, tx-rollback, conn-close and
     cancel-not-called): a path is covered by `rows.Close()` or `_ = rows.Close()` on the way, a
@@ -333,10 +336,12 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
             return None
         limit = reassigned.start_byte if reassigned is not None else None
         pgx_rows = decl.type == "pgx.Rows"  # pgx closes rows when Scan/Values fail
+        harden = _Hardening(stmt, anchor, has_check, binding.err_name, rows_name, func)
         if _flow.read_to_the_end(
             source, rows_name, anchor, func, before=limit, closes_on_read_error=pgx_rows
         ):
-            return None  # Next() closes rows once it reports false, and nothing leaves early
+            # Next() closes rows once it reports false, and nothing leaves early: no leak today
+            return self._hardening(ctx, call, usage, harden)
         start, after_check = _flow.path_start(stmt, anchor, has_check, binding.err_name)
         success_if = _flow.success_check(stmt, binding.err_name)
         leak = _paths.leak_after(
@@ -351,7 +356,9 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
             exit_ok=(lambda node: _flow.after_failed_read(node, rows_name)) if pgx_rows else None,
         )
         if leak is None and reassigned is None:
-            return None  # closed (or read to the end) on every path, explicitly
+            if success_if is not None:
+                return None
+            return self._hardening(ctx, call, usage, harden)  # closed, or read to the end
         where = leak.describe(source) if leak is not None else "on every path"
         message = f"rows are not closed {where}: add `defer {rows_name}.Close()`"
         late = _flow.late_defer(usage.deferred_closes, anchor) if reassigned is None else None
@@ -385,6 +392,30 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
         edit = _flow.line_insert_after(source, anchor, [f"defer {rows_name}.Close()"])
         fix = self.make_fix(f"Add `defer {rows_name}.Close()`", [edit])
         return self.finding(ctx, call, message, fix)
+
+    def _hardening(
+        self, ctx: RuleContext, call: Node, usage: _flow.Usage, harden: _Hardening
+    ) -> Finding | None:
+        """Rows that nothing closes but the end of their `for rows.Next()` loop: no leak
+        today, but a panic (a 500 from Echo's Recover, the connection still pinned) or the
+        next early return someone adds leaks them. A `hardening` finding, with the same fix."""
+        if usage.closes or usage.deferred_closes or usage.closed_later:
+            return None
+        if ctx.source.path.endswith("_test.go"):
+            return None
+        stmt, func = harden.stmt, harden.func
+        if parent_type(stmt) != "statement_list" or _flow.inside_loop(stmt, func):
+            return None  # no single clean place for the defer: nothing to harden here
+        if harden.err_name not in ("", "_") and not harden.has_check:
+            return None
+        name = harden.rows_name
+        message = (
+            f"{name} is closed only because the loop reads it to the end: a panic, or an early "
+            f"return added later, would leave the connection pinned: add `defer {name}.Close()`"
+        )
+        edit = _flow.line_insert_after(ctx.source, harden.anchor, [f"defer {name}.Close()"])
+        fix = self.make_fix(f"Add `defer {name}.Close()`", [edit])
+        return self.finding(ctx, call, message, fix, category="hardening")
 
     def _success_branch_finding(
         self, ctx: RuleContext, call: Node, check: Node, rows_name: str, message: str
@@ -481,6 +512,18 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
         ]
         fix = self.make_fix(f"Use `{variant}`", edits)
         return self.finding(ctx, call, message.replace("use Exec", f"use {variant}"), fix)
+
+
+@dataclass(frozen=True)
+class _Hardening:
+    """Where a hardening `defer rows.Close()` would go."""
+
+    stmt: Node
+    anchor: Node
+    has_check: bool
+    err_name: str
+    rows_name: str
+    func: Node
 
 
 def _expects_failure(call: Node) -> bool:
