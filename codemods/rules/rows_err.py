@@ -34,8 +34,8 @@ class RowsErr(Rule):
     """A `for rows.Next()` loop whose function never checks `rows.Err()`.
 
     ## What it does
-    Finds `for rows.Next()` loops (and `if rows.Next()`) over database rows where the function
-    never calls `rows.Err()`.
+    Finds `for rows.Next()` loops (and `if rows.Next()`, and `return rows.Next(), nil`) over
+    database rows where the function never calls `rows.Err()`.
 
     ## Why is this bad?
     `rows.Next()` returns false both at the end of the result and when reading failed midway
@@ -153,7 +153,16 @@ class RowsErr(Rule):
                 yield finding
 
     def _loops(self, ctx: RuleContext) -> Iterator[tuple[Node, Node]]:
-        """(for/if statement, rows identifier) for each `for rows.Next()` / `if rows.Next()`."""
+        """(for/if/return statement, rows identifier) for each `for rows.Next()`,
+        `if rows.Next()` and `return rows.Next(), nil`."""
+        for node in ctx.source.nodes("return_statement"):
+            for call in _returned_next_calls(node):
+                receiver, _, _ = call_parts(call)
+                if (
+                    receiver is not None
+                    and ctx.package.expr_type(receiver, ctx.source) in dbapi.ROWS
+                ):
+                    yield node, receiver
         for node in ctx.source.nodes("for_statement", "if_statement"):
             cond = node.child_by_field_name("condition")
             if cond is None:
@@ -208,6 +217,13 @@ class RowsErr(Rule):
             return None
         name = text(rows)
         message = f"rows.Err() is never checked after iterating {name}"
+        if loop.type == "return_statement":
+            return self.finding(
+                ctx,
+                loop,
+                f"rows.Err() is never checked after {name}.Next(): a failed read looks like "
+                "no row (call Next first, and return its Err() with it)",
+            )
         if parent_type(loop) != "statement_list":
             return self.finding(ctx, loop, message)
         hand_off = _synchronisation_after(loop)
@@ -265,6 +281,21 @@ class RowsErr(Rule):
         if not _returns_errors_raw(func):
             return "no error handling here to copy: check it the way this function reports errors"
         return ["\t" + built]
+
+
+def _returned_next_calls(stmt: Node) -> list[Node]:
+    """`rows.Next()` returned as a value: `return rows.Next(), nil`."""
+    values = [c for c in stmt.named_children if c.type != "comment"]
+    items = values[0].named_children if values and values[0].type == "expression_list" else values
+    found = []
+    for item in items:
+        if item.type != "call_expression":
+            continue
+        receiver, name, args = call_parts(item)
+        bare = args is None or not args.named_children
+        if name == "Next" and receiver is not None and receiver.type == "identifier" and bare:
+            found.append(item)
+    return found
 
 
 def _callback_parameter(ident: Node) -> bool:
