@@ -136,6 +136,8 @@ class Package:
         self.facts = {f.path: FileFacts(f) for f in files}
         self.structs: dict[str, dict[str, tuple[Node, SourceFile]]] = {}
         self.embedded: dict[str, list[tuple[Node, SourceFile]]] = {}
+        # Interfaces of the package: method name -> its result type nodes (a Querier, a DBTX).
+        self.interfaces: dict[str, dict[str, tuple[list[Node], SourceFile]]] = {}
         self.funcs: dict[str, FuncInfo] = {}
         self.methods: dict[tuple[str, str], FuncInfo] = {}
         self.package_vars: dict[str, tuple[Node, SourceFile]] = {}
@@ -179,6 +181,9 @@ class Package:
             if spec.type != "type_spec":
                 continue
             type_node = spec.child_by_field_name("type")
+            if type_node is not None and type_node.type == "interface_type":
+                self._collect_interface(text(spec.child_by_field_name("name")), type_node, source)
+                continue
             if type_node is None or type_node.type != "struct_type":
                 continue
             name = text(spec.child_by_field_name("name"))
@@ -195,6 +200,41 @@ class Package:
                 for fname in names:
                     fields[text(fname)] = (ftype, source)
             self.structs[name] = fields
+
+    def _collect_interface(self, name: str, node: Node, source: SourceFile) -> None:
+        methods: dict[str, tuple[list[Node], SourceFile]] = {}
+        for elem in node.named_children:
+            if elem.type != "method_elem":
+                continue
+            result = elem.child_by_field_name("result")
+            results: list[Node] = []
+            if result is not None and result.type == "parameter_list":
+                for param in result.named_children:
+                    type_node = param.child_by_field_name("type")
+                    if type_node is not None:
+                        names = param.children_by_field_name("name")
+                        results.extend([type_node] * max(1, len(names)))
+            elif result is not None:
+                results.append(result)
+            methods[text(elem.child_by_field_name("name"))] = (results, source)
+        self.interfaces[name] = methods
+
+    def interface_handle(self, name: str) -> str | None:
+        """The driver handle an interface of the package stands for, judged by what its
+        methods return (`QueryContext(...) (*sql.Rows, error)` -> a `*sql.DB`)."""
+        families = {
+            "sql.Rows": "sql.DB",
+            "sql.Row": "sql.DB",
+            "sqlx.Rows": "sqlx.DB",
+            "sqlx.Row": "sqlx.DB",
+            "pgx.Rows": "pgxpool.Pool",
+            "pgx.Row": "pgxpool.Pool",
+        }
+        for results, source in self.interfaces.get(name, {}).values():
+            first = self.type_from_node(results[0], source) if results else None
+            if first in families:
+                return families[first]
+        return None
 
     def _receiver_type(self, decl: Node) -> str:
         receiver = decl.child_by_field_name("receiver")
@@ -259,6 +299,8 @@ class Package:
             name = text(node)
             if name in self.structs:
                 return f"local.{name}"
+            if name in self.interfaces:
+                return f"iface.{name}"
             return {"error": "error", "string": "string", "bool": "bool"}.get(name, f"named.{name}")
         return None
 
@@ -345,6 +387,12 @@ class Package:
         receiver_type = self.expr_type(receiver, source)
         if receiver_type is None:
             return ()
+        if receiver_type.startswith("iface."):
+            declared = self.interfaces.get(receiver_type[6:], {}).get(name)
+            if declared is not None:
+                nodes, declared_in = declared
+                return tuple(self.type_from_node(n, declared_in) for n in nodes)
+            return ()
         if receiver_type.startswith("local."):
             info = self.methods.get((receiver_type[6:], name))
             if info is not None:
@@ -363,6 +411,8 @@ class Package:
         receiver_type = self.expr_type(receiver, source)
         if receiver_type and receiver_type.startswith("local."):
             receiver_type = self.embedded_handle(receiver_type[6:])
+        elif receiver_type and receiver_type.startswith("iface."):
+            receiver_type = self.interface_handle(receiver_type[6:])
         return receiver_type if dbapi.is_handle(receiver_type) else None
 
     # -- scopes -----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tree_sitter import Node
 
@@ -35,7 +35,19 @@ def db_calls(package: Package, source: SourceFile) -> Iterator[DbCall]:
         handle = package.handle_type(receiver, source)
         method = dbapi.method(handle, name)
         if handle is not None and method is not None:
+            variant = method.context_variant
+            if variant and not receiver_has(package, source, receiver, variant):
+                method = replace(method, context_variant="")  # the interface lacks it
             yield DbCall(call, receiver, name, method, handle)
+
+
+def receiver_has(package: Package, source: SourceFile, receiver: Node, method: str) -> bool:
+    """Whether ``receiver`` has ``method``: a driver handle has every variant; a receiver
+    typed by an interface of the package has only what the interface declares."""
+    receiver_type = package.expr_type(receiver, source)
+    if not receiver_type or not receiver_type.startswith("iface."):
+        return True
+    return method in package.interfaces.get(receiver_type[6:], {})
 
 
 def _visible_names(at: Node) -> Iterator[tuple[str, Node]]:

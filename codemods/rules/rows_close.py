@@ -10,7 +10,7 @@ from tree_sitter import Node
 from codemods import dbapi
 from codemods.model import Finding, Safety
 from codemods.package import Decl, Package, call_parts, enclosing_function
-from codemods.rules import _flow, _paths, _returns
+from codemods.rules import _context, _flow, _paths, _returns
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
 from codemods.source import SourceFile, parent_of, parent_type, text, walk
 
@@ -453,8 +453,11 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
     def _exec_finding(self, ctx: RuleContext, call: Node, message: str, variant: str) -> Finding:
         callee = call.child_by_field_name("function")
         field = callee.child_by_field_name("field") if callee is not None else None
-        if field is None:
+        operand = callee.child_by_field_name("operand") if callee is not None else None
+        if field is None or operand is None:
             return self.finding(ctx, call, message)
+        if not _context.receiver_has(ctx.package, ctx.source, operand, variant):
+            return self.finding(ctx, call, message)  # the interface has no such method
         edit = _flow.replace_node(field, variant)
         fix = self.make_fix(f"Use `{variant}`", [edit])
         return self.finding(ctx, call, message.replace("use Exec", f"use {variant}"), fix)
