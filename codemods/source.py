@@ -366,6 +366,11 @@ class SourceFile:
         return text(node)
 
 
+def contains(outer: Node, inner: Node) -> bool:
+    """Whether ``inner`` lies within ``outer``'s bytes."""
+    return outer.start_byte <= inner.start_byte and inner.end_byte <= outer.end_byte
+
+
 def parent_type(node: Node | None) -> str:
     """The type of ``node``'s parent ("" without one)."""
     up = parent_of(node) if node is not None else None

@@ -238,13 +238,13 @@ def _ends(stmt: Node, found: Endings) -> bool:
             and _ends(alternative, found)
         )
     if stmt.type == "block":
-        return any(_ends(s, found) for s in _statements(stmt))
+        return any(_ends(s, found) for s in statements(stmt))
     if stmt.type in _SWITCH_TYPES:
         if any(_unconditional(stmt.child_by_field_name(f), found) for f in _SWITCH_HEADS):
             return True
         cases = [c for c in stmt.named_children if c.type in _CASE_TYPES]
         return any(c.type == "default_case" for c in cases) and all(
-            any(_ends(s, found) for s in _statements(c)) for c in cases
+            any(_ends(s, found) for s in statements(c)) for c in cases
         )
     if stops(stmt):
         return True  # the process or the test ends here: nothing is left open
@@ -262,14 +262,21 @@ def _ends(stmt: Node, found: Endings) -> bool:
 
 def _is_not_nil(stmt: Node, name: str) -> bool:
     """``if x != nil`` on the resource itself, with no initializer."""
+    return bool(name) and not_nil_name(stmt) == name
+
+
+def not_nil_name(stmt: Node) -> str:
+    """The x of ``if x != nil`` (an identifier, no initializer), else ""."""
     if stmt.child_by_field_name("initializer") is not None:
-        return False
+        return ""
     cond = stmt.child_by_field_name("condition")
     if cond is None or cond.type != "binary_expression":
-        return False
+        return ""
     left, right = cond.child_by_field_name("left"), cond.child_by_field_name("right")
     operator = text(cond.child_by_field_name("operator"))
-    return bool(name) and text(left) == name and operator == "!=" and text(right) == "nil"
+    if operator != "!=" or text(right) != "nil" or left is None or left.type != "identifier":
+        return ""
+    return text(left)
 
 
 def _unconditional(node: Node | None, found: Endings) -> bool:
@@ -279,8 +286,8 @@ def _unconditional(node: Node | None, found: Endings) -> bool:
     return any(n.type == "call_expression" and n.id in found.inline for n in walk_no_funcs(node))
 
 
-def _statements(node: Node) -> list[Node]:
-    """The statements of a block or a switch case."""
+def statements(node: Node) -> list[Node]:
+    """The statements of a block or a switch case (comments left out)."""
     for child in node.named_children:
         if child.type == "statement_list":
             return [s for s in child.named_children if s.type != "comment"]
@@ -291,16 +298,16 @@ def check_terminates(check: Node) -> bool:
     """Whether the body of ``if err != nil { ... }`` always leaves (return, panic, jump): only
     then is the resource non-nil after it, and a deferred call on it safe."""
     body = check.child_by_field_name("consequence")
-    statements = _statements(body) if body is not None else []
-    if not statements:
+    body_statements = statements(body) if body is not None else []
+    if not body_statements:
         return False
-    last = statements[-1]
+    last = body_statements[-1]
     if last.type in ("return_statement", "goto_statement", "break_statement", "continue_statement"):
         return True
-    return _called(last) in _PANIC_CALLS or stops(last)
+    return called(last) in _PANIC_CALLS or stops(last)
 
 
-def _called(stmt: Node) -> str:
+def called(stmt: Node) -> str:
     """The callee of an expression statement that is a single call ('' otherwise)."""
     if stmt.type != "expression_statement" or not stmt.named_children:
         return ""
@@ -312,7 +319,7 @@ def _called(stmt: Node) -> str:
 
 def stops(stmt: Node) -> bool:
     """``os.Exit(1)``, ``log.Fatal(err)``, ``t.Fatal(err)``: the process or the test ends."""
-    callee = _called(stmt)
+    callee = called(stmt)
     return callee in _STOP_CALLS or (callee.endswith(_STOP_SUFFIXES) and "." in callee)
 
 
@@ -328,7 +335,7 @@ def success_branch(check: Node | None, err_name: str) -> list[Node] | None:
     if not _compares_to_nil(check.child_by_field_name("condition"), err_name, exact=True):
         return None
     body = check.child_by_field_name("consequence")
-    return (_statements(body) if body is not None else []) + region_after(check)
+    return (statements(body) if body is not None else []) + region_after(check)
 
 
 def expects_failure(statement: Node, err_name: str) -> bool:
@@ -346,7 +353,7 @@ def expects_failure(statement: Node, err_name: str) -> bool:
         return False
     if following.type == "if_statement":
         return _compares_to_nil(following.child_by_field_name("condition"), err_name)
-    callee = _called(following)
+    callee = called(following)
     if "Error" not in callee.rsplit(".", 1)[-1]:
         return False
     call = following.named_children[0]

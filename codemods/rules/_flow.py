@@ -33,6 +33,12 @@ from codemods.source import (
 )
 
 LOOP_TYPES = ("for_statement",)
+BREAKABLE = (
+    "for_statement",
+    "expression_switch_statement",
+    "type_switch_statement",
+    "select_statement",
+)
 
 
 def statement_of(node: Node) -> Node | None:
@@ -348,13 +354,13 @@ def _deferred_or_closure(node: Node, func: Node) -> str:
             return "defer"
         if current.type == "go_statement":
             return "go"
-        if current.type == "func_literal" and not _called_on_the_spot(current):
+        if current.type == "func_literal" and not called_on_the_spot(current):
             return "closure"
         current = parent_of(current)
     return ""
 
 
-def _called_on_the_spot(literal: Node) -> bool:
+def called_on_the_spot(literal: Node) -> bool:
     """``func() { ... }()`` (not under go/defer, which the caller checks first)."""
     parent = parent_of(literal)
     return (
@@ -487,7 +493,7 @@ def _record_later_close(usage: Usage, call: Node, func: Node) -> None:
     current = parent_of(call)
     while current is not None and current != func:
         if current.type == "go_statement" or (
-            current.type == "func_literal" and not _called_on_the_spot(current)
+            current.type == "func_literal" and not called_on_the_spot(current)
         ):
             usage.closed_later = True
             return
@@ -721,12 +727,7 @@ def _jump_stays_inside(jump: Node, start: Node, end_offset: int) -> bool:
         return False
     current = parent_of(jump)
     while current is not None:
-        if current.type in (
-            "for_statement",
-            "expression_switch_statement",
-            "type_switch_statement",
-            "select_statement",
-        ):
+        if current.type in BREAKABLE:
             if jump.type == "continue_statement" and current.type != "for_statement":
                 current = parent_of(current)
                 continue
@@ -900,7 +901,7 @@ def read_to_the_end(
     for node in walk_no_funcs(body):
         if node.start_byte < anchor.end_byte or node.start_byte >= loop.end_byte:
             continue
-        if node.type == "break_statement" and _innermost_breakable(node) == loop:
+        if node.type == "break_statement" and enclosing_target(node, "break_statement") == loop:
             return False
         if not _is_exit(node, anchor, loop.end_byte):
             continue
@@ -949,14 +950,28 @@ def loops_over(loop: Node, name: str) -> bool:
     return cond is not None and text(cond) == f"{name}.Next()"
 
 
-def _innermost_breakable(node: Node) -> Node | None:
+def jump_target(jump: Node) -> Node | None:
+    """The statement a break/continue leaves (a loop, switch or select), or None."""
+    label = next((c for c in jump.named_children if c.type == "label_name"), None)
+    if label is None:
+        return enclosing_target(jump, jump.type)
+    current = parent_of(jump)
+    while current is not None and current.type not in FUNCTION_TYPES:
+        if current.type == "labeled_statement" and text(
+            current.child_by_field_name("label")
+        ) == text(label):
+            return current.named_children[-1] if current.named_children else None
+        current = parent_of(current)
+    return None
+
+
+def enclosing_target(node: Node, jump_type: str) -> Node | None:
+    """What an unlabelled jump of ``jump_type`` written at ``node`` would leave: the
+    innermost loop for a continue, the innermost loop, switch or select for a break."""
     current = parent_of(node)
     while current is not None and current.type not in FUNCTION_TYPES:
-        if current.type in (
-            "for_statement",
-            "expression_switch_statement",
-            "type_switch_statement",
-            "select_statement",
+        if current.type == "for_statement" or (
+            jump_type == "break_statement" and current.type in BREAKABLE
         ):
             return current
         current = parent_of(current)

@@ -9,13 +9,13 @@ before the branches) with edges into its branches; ``break``, ``continue``, ``go
 functions (a deferred literal is one ``defer`` node, which releases when it closes the
 resource).
 
-A rule asks one question, :func:`leaking_exit`: starting after the acquisition (past its error
-check), is there a path to an exit of the function (a ``return``, a ``panic``, falling off the
-end, or back to the acquisition itself in a loop) that passes no release? Releases are calls the
-rule names (``rows.Close()``, ``tx.Rollback()``, a helper that closes its argument, a deferred
-call or closure). Paths that end the process or the test (``log.Fatal``, ``os.Exit``,
-``t.Fatal``) need no release. The answer names the first leaking exit, so a finding can say
-"not closed on the return at line 57".
+A rule asks one question, :func:`leak_after` (:func:`ending_leak` for what `_ending` found):
+starting after the acquisition (past its error check), is there a path to an exit of the
+function (a ``return``, a ``panic``, falling off the end, or back to the acquisition itself in a
+loop) that passes no release? Releases are calls the rule names (``rows.Close()``,
+``tx.Rollback()``, a helper that closes its argument, a deferred call or closure). Paths that
+end the process or the test (``log.Fatal``, ``os.Exit``, ``t.Fatal``) need no release. The
+answer names the first leaking exit, so a finding can say "not closed on the return at line 57".
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from codemods.package import Package
-from codemods.rules._ending import Endings, stops
-from codemods.source import SourceFile, parent_of, text, walk
+from codemods.rules._ending import Endings, called, not_nil_name, statements, stops
+from codemods.rules._flow import called_on_the_spot
+from codemods.source import SourceFile, contains, parent_of, parent_type, text, walk
 
 _SWITCH_TYPES = ("expression_switch_statement", "type_switch_statement")
 _CASE_TYPES = ("expression_case", "type_case", "default_case", "communication_case")
@@ -94,7 +95,7 @@ class Graph:
         self._gotos: list[tuple[int, str]] = []
         self._stack: list[_Targets] = []
         end = self._add(_Node("end", body))
-        self.entry = self._block(_statements(body), end)
+        self.entry = self._block(statements(body), end)
         for index, label in self._gotos:
             target = self._labels.get(label)
             if target is not None:  # an unknown label: the goto stays an exit
@@ -120,7 +121,7 @@ class Graph:
         if kind in _SKIPPED:
             return follow
         if kind == "block":
-            return self._block(_statements(stmt), follow)
+            return self._block(statements(stmt), follow)
         if kind == "labeled_statement":
             return self._labeled(stmt, follow)
         if kind == "if_statement":
@@ -137,7 +138,7 @@ class Graph:
             return index
         if kind in ("break_statement", "continue_statement"):
             return self._jump(stmt, follow)
-        if kind == "expression_statement" and _callee(stmt) == "panic":
+        if called(stmt) == "panic":
             return self._add(_Node("panic", stmt, (stmt,)))
         if stops(stmt):
             return self._add(_Node("stop", stmt, (stmt,)))
@@ -159,27 +160,22 @@ class Graph:
         other = self._statement(alternative, follow) if alternative is not None else follow
         node = self.nodes[header]
         node.succ = [then, other]
-        nil_name = _tests_not_nil(stmt)
+        nil_name = not_nil_name(stmt)
         if nil_name:
             node.nil_false, node.nil_name = other, nil_name
         return header
 
     def _for(self, stmt: Node, follow: int, label: str) -> int:
-        clause = next(
-            (c for c in stmt.named_children if c.type in ("for_clause", "range_clause")), None
-        )
-        condition = stmt.child_by_field_name("condition")
-        if condition is None:
-            condition = next((c for c in stmt.named_children if _is_expression(c)), None)
+        clause, condition = loop_header(stmt)
         parts = tuple(p for p in (clause, condition) if p is not None)
         header = self._add(_Node("loop", stmt, parts))
         self._stack.append(_Targets(label, follow, header))
         body = stmt.child_by_field_name("body")
-        start = self._block(_statements(body), header) if body is not None else header
+        start = self._block(statements(body), header) if body is not None else header
         self._stack.pop()
         node = self.nodes[header]
         node.succ = [start]
-        if _has_exit_condition(clause, condition):
+        if loop_has_exit(stmt):
             node.succ.append(follow)
             node.done = follow
         return header
@@ -192,12 +188,11 @@ class Graph:
         entries: list[int] = []
         next_entry = follow  # where a `fallthrough` of the case before goes
         for case in reversed(cases):
-            statements = _statements(case)
-            if statements and statements[-1].type == "fallthrough_statement":
-                statements = statements[:-1]
-                entry = self._block(statements, next_entry)
+            body = statements(case)
+            if body and body[-1].type == "fallthrough_statement":
+                entry = self._block(body[:-1], next_entry)
             else:
-                entry = self._block(statements, follow)
+                entry = self._block(body, follow)
             if case.type == "communication_case":
                 communication = case.child_by_field_name("communication")
                 if communication is not None:
@@ -234,7 +229,7 @@ class Graph:
             while current is not None:
                 if current.id in self.by_syntax:
                     index = self.by_syntax[current.id]
-                    if any(_contains(part, call) for part in self.nodes[index].parts):
+                    if any(contains(part, call) for part in self.nodes[index].parts):
                         found.add(index)
                     break
                 if current.type == "func_literal" and not _run_where_written(current):
@@ -282,7 +277,7 @@ class Graph:
                 continue
             if node.kind in ("return", "panic", "goto", "end"):
                 assert node.syntax is not None
-                if exit_ok is not None and node.syntax is not None and exit_ok(node.syntax):
+                if exit_ok is not None and exit_ok(node.syntax):
                     continue
                 return Exit(node.kind, node.syntax)
             for succ in reversed(node.succ):
@@ -358,23 +353,6 @@ def calls_with_ids(func: Node, ids: set[int]) -> list[Node]:
 # -- syntax helpers ------------------------------------------------------------------------------
 
 
-def _statements(node: Node | None) -> list[Node]:
-    """The statements of a block or a case clause."""
-    if node is None:
-        return []
-    for child in node.named_children:
-        if child.type == "statement_list":
-            return [s for s in child.named_children if s.type not in _SKIPPED]
-    if node.type in _CASE_TYPES:  # statements straight under the case in some grammars
-        body = [
-            c
-            for c in node.named_children
-            if c.type.endswith(("_statement", "_declaration")) and c.type not in _SKIPPED
-        ]
-        return [c for c in body if c != node.child_by_field_name("communication")]
-    return []
-
-
 def _present(node: Node, *fields: str) -> tuple[Node, ...]:
     found = (node.child_by_field_name(name) for name in fields)
     return tuple(part for part in found if part is not None)
@@ -385,22 +363,32 @@ def _label_of(stmt: Node) -> str:
     return text(label) if label is not None else ""
 
 
-def _callee(stmt: Node) -> str:
-    call = stmt.named_children[0] if stmt.named_children else None
-    if call is None or call.type != "call_expression":
-        return ""
-    return text(call.child_by_field_name("function"))
+def loop_header(loop: Node) -> tuple[Node | None, Node | None]:
+    """A for statement's clause (``for_clause``/``range_clause``) and bare condition."""
+    clause = next(
+        (c for c in loop.named_children if c.type in ("for_clause", "range_clause")), None
+    )
+    condition = loop.child_by_field_name("condition")
+    if condition is None:
+        condition = next(
+            (
+                c
+                for c in loop.named_children
+                if c.type not in ("block", "for_clause", "range_clause", "comment")
+            ),
+            None,
+        )
+    return clause, condition
 
 
-def _is_expression(node: Node) -> bool:
-    return node.type not in ("block", "for_clause", "range_clause", "comment")
-
-
-def _has_exit_condition(clause: Node | None, condition: Node | None) -> bool:
+def loop_has_exit(loop: Node) -> bool:
+    """Whether a for statement can end by itself: a condition or a range. ``for { ... }``
+    and ``for init; ; post { ... }`` leave only by break, return or panic."""
+    clause, condition = loop_header(loop)
     if condition is not None:
         return True
     if clause is None:
-        return False  # for { ... }: only a break, a return or a panic leaves
+        return False
     if clause.type == "range_clause":
         return True
     return clause.child_by_field_name("condition") is not None
@@ -411,31 +399,7 @@ def _is_select(stmt: Node) -> bool:
     return stmt.type == "select_statement"
 
 
-def _tests_not_nil(stmt: Node) -> str:
-    """The x of ``if x != nil`` (no initializer), a guard around releasing x; else ""."""
-    if stmt.child_by_field_name("initializer") is not None:
-        return ""
-    cond = stmt.child_by_field_name("condition")
-    if cond is None or cond.type != "binary_expression":
-        return ""
-    operator = text(cond.child_by_field_name("operator"))
-    right = cond.child_by_field_name("right")
-    left = cond.child_by_field_name("left")
-    if operator != "!=" or text(right) != "nil" or left is None or left.type != "identifier":
-        return ""
-    return text(left)
-
-
-def _contains(outer: Node, inner: Node) -> bool:
-    return outer.start_byte <= inner.start_byte and inner.end_byte <= outer.end_byte
-
-
 def _run_where_written(literal: Node) -> bool:
-    """A literal called right where it is written: ``func() { ... }()``, also under defer."""
-    parent = parent_of(literal)
-    return (
-        parent is not None
-        and parent.type == "call_expression"
-        and parent.child_by_field_name("function") == literal
-        and (parent_of(parent) is None or parent_of(parent).type != "go_statement")  # type: ignore[union-attr]
-    )
+    """A literal called right where it is written: ``func() { ... }()``, also under defer,
+    not under go."""
+    return called_on_the_spot(literal) and parent_type(parent_of(literal)) != "go_statement"

@@ -11,12 +11,14 @@ from tree_sitter import Node
 from codemods.model import Edit, Finding, Safety
 from codemods.package import Decl, Package, enclosing_function, expression_items
 from codemods.rules import _flow, _paths
+from codemods.rules._flow import jump_target
 from codemods.rules._returns import results_of
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
 from codemods.source import (
     FUNCTION_TYPES,
     SourceFile,
     assigned_by,
+    contains,
     parent_of,
     parent_type,
     text,
@@ -37,12 +39,6 @@ CONSTRUCTORS = {
 }
 CANCEL_TYPES = ("context.CancelFunc", "context.CancelCauseFunc")
 _JUMPS = ("return_statement", "break_statement", "continue_statement", "goto_statement")
-_BREAKABLE = (
-    "for_statement",
-    "expression_switch_statement",
-    "type_switch_statement",
-    "select_statement",
-)
 _CASES = ("expression_case", "type_case", "default_case", "communication_case")
 
 _ERROR_NAME = re.compile(r"(^e|E)rr$|^err$|^ok$")
@@ -553,7 +549,7 @@ def _uncovered_exit(stmt: Node, scope: Node, uses: CancelUses) -> str | None:
                     if node.type != "return_statement":
                         if target is None:
                             return None
-                        if _contains(scope, target):
+                        if contains(scope, target):
                             continue  # stays inside the scope (maybe a level up: see below)
                     if not _covered(node, stmt, scope, covers):
                         word = node.type.split("_")[0]
@@ -572,17 +568,13 @@ def _uncovered_exit(stmt: Node, scope: Node, uses: CancelUses) -> str | None:
     return f"end of the block at line {scope.end_point[0] + 1}"
 
 
-def _contains(outer: Node, inner: Node) -> bool:
-    return outer.start_byte <= inner.start_byte and inner.end_byte <= outer.end_byte
-
-
 def _jumps_over(stmt: Node, current: Node, scope: Node) -> bool:
     """A break/continue in ``stmt`` that leaves a statement holding ``current`` for a later
     statement of ``scope`` (jumps out of ``scope`` are exits, checked on their own)."""
     for node in walk_no_funcs(stmt):
         if node.type in ("break_statement", "continue_statement"):
             target = jump_target(node)
-            if target is not None and _contains(target, current) and _contains(scope, target):
+            if target is not None and contains(target, current) and contains(scope, target):
                 return True
     return False
 
@@ -662,24 +654,6 @@ def _case_statements(case: Node) -> list[Node]:
         if child.type == "statement_list":
             return [s for s in child.named_children if s.type != "comment"]
     return []
-
-
-def jump_target(jump: Node) -> Node | None:
-    """The statement a break/continue leaves (a loop, switch or select), or None."""
-    label = next((c for c in jump.named_children if c.type == "label_name"), None)
-    current = parent_of(jump)
-    while current is not None and current.type not in FUNCTION_TYPES:
-        if label is not None:
-            if current.type == "labeled_statement" and text(
-                current.child_by_field_name("label")
-            ) == text(label):
-                return current.named_children[-1] if current.named_children else None
-        elif current.type == "for_statement" or (
-            jump.type == "break_statement" and current.type in _BREAKABLE
-        ):
-            return current
-        current = parent_of(current)
-    return None
 
 
 def terminates(stmt: Node) -> bool:

@@ -12,12 +12,12 @@ from codemods import dbapi
 from codemods.model import Edit, Finding, Fix, Safety
 from codemods.package import Decl, FileFacts, Package, enclosing_function, expression_items
 from codemods.rules import _flow, _returns
+from codemods.rules._flow import jump_target
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
 from codemods.rules.cancel_not_called import (
     context_constructor,
     declaration_at,
     is_cancel_func,
-    jump_target,
     plain_results,
     plain_value,
     terminates,
@@ -25,6 +25,7 @@ from codemods.rules.cancel_not_called import (
 from codemods.source import (
     FUNCTION_TYPES,
     SourceFile,
+    contains,
     parent_of,
     parent_type,
     text,
@@ -399,7 +400,7 @@ def _release_call(package: Package, source: SourceFile, call: Node, loop: Node) 
         return None
     if callee.type == "identifier":
         decl = is_cancel_func(package, source, callee)
-        if decl is None or not _inside(decl.node, loop):
+        if decl is None or not contains(loop, decl.node):
             return None
         contexts = _contexts_of(package, source, decl, loop)
         if contexts is None:
@@ -414,7 +415,7 @@ def _release_call(package: Package, source: SourceFile, call: Node, loop: Node) 
         return None
     noun = _NOUNS.get(package.expr_type(operand, source) or "")
     decl = package.lookup(text(operand), operand, source)
-    if noun is None or decl is None or not _inside(decl.node, loop):
+    if noun is None or decl is None or not contains(loop, decl.node):
         return None
     return Released(text(call), noun, (decl,))
 
@@ -441,14 +442,10 @@ def _contexts_of(
         if context.type == "identifier" and text(context) == "_":
             continue
         decl = declaration_at(package, source, context) if context.type == "identifier" else None
-        if decl is None or body is None or not _inside(decl.node, body):
+        if decl is None or body is None or not contains(body, decl.node):
             return None
         found.append(decl)
     return found
-
-
-def _inside(node: Node, outer: Node) -> bool:
-    return outer.start_byte <= node.start_byte and node.end_byte <= outer.end_byte
 
 
 def reaches_next_iteration(defer: Node, loop: Node) -> bool:
@@ -487,7 +484,7 @@ def _leaves_level(stmt: Node, current: Node, body: Node) -> bool:
     for node in walk_no_funcs(stmt):
         if node.type in ("break_statement", "continue_statement"):
             target = jump_target(node)
-            if target is not None and _inside(current, target) and _inside(target, body):
+            if target is not None and contains(target, current) and contains(body, target):
                 return True
     return False
 
@@ -571,7 +568,7 @@ class _Planner:
                     raise _NoFix("a jump leakfix cannot follow")
                 if node.type == "continue_statement" and target == self.loop:
                     continue
-                if not _inside(target, body):
+                if not contains(body, target):
                     raise _NoFix(f"`{text(node)}` leaves the loop: a function literal cannot")
         for node in walk(body):
             if (
@@ -625,7 +622,7 @@ class _Planner:
                 raise _NoFix(f"{decl.name} leaves the iteration")
             for item in _assigned_from(ref):
                 item_decl = declaration_at(package, source, item)
-                if item_decl is None or not _inside(item_decl.node, body):
+                if item_decl is None or not contains(body, item_decl.node):
                     raise _NoFix(f"{decl.name} leaves the iteration")
                 if plain_value(item_decl):
                     continue
@@ -703,7 +700,7 @@ class _Planner:
             decl = self.package.lookup(text(value), value, self.source)
             if decl is None:
                 return text(value) in self.package.declared_names  # a constant of the package
-            return not _inside(decl.node, body)
+            return not contains(body, decl.node)
         return False
 
     # edits --------------------------------------------------------------------------------------
@@ -763,7 +760,7 @@ def made_in(package: Package, source: SourceFile, node: Node, body: Node) -> boo
     if root.type != "identifier":
         return False
     decl = package.lookup(text(root), root, source)
-    return decl is not None and _inside(decl.node, body)
+    return decl is not None and contains(body, decl.node)
 
 
 def refs_in(package: Package, source: SourceFile, decl: Decl, body: Node) -> Iterator[Node]:

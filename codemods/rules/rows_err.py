@@ -12,8 +12,8 @@ from codemods.package import call_parts, enclosing_function
 from codemods.rules import _flow, _returns
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
 from codemods.source import (
-    FUNCTION_TYPES,
     SourceFile,
+    contains,
     parent_of,
     parent_type,
     text,
@@ -374,11 +374,11 @@ def _portable_lines(source: SourceFile, block: Node, check: Node, loop: Node) ->
         return lines  # logs and carries on: so does the check
     if last.named_children:
         return None  # a labelled jump: leave it to a person
-    target = _jump_target(last)
+    target = _flow.jump_target(last)
     if target is not None and target == loop:
         kept = lines[: _line_count_before(source, block, last)]
         return kept if any(line.strip() for line in kept) else None
-    if target is not None and target == _jump_target_at(loop, last.type) and check != loop:
+    if target is not None and target == _flow.enclosing_target(loop, last.type) and check != loop:
         return lines
     return None
 
@@ -388,28 +388,10 @@ def _line_count_before(source: SourceFile, block: Node, stmt: Node) -> int:
     return source.line_of(stmt.start_byte) - source.line_of(block.start_byte) - 1
 
 
-def _jump_target(jump: Node) -> Node | None:
-    """The loop (or switch/select, for break) an unlabelled jump leaves."""
-    return _jump_target_at(jump, jump.type)
-
-
-def _jump_target_at(node: Node, kind: str) -> Node | None:
-    current = parent_of(node)
-    while current is not None and current.type not in FUNCTION_TYPES:
-        if current.type == "for_statement" or (
-            kind == "break_statement"
-            and current.type
-            in ("expression_switch_statement", "type_switch_statement", "select_statement")
-        ):
-            return current
-        current = parent_of(current)
-    return None
-
-
 def _mentions_names_declared_in(block: Node, loop: Node) -> bool:
     """Whether ``block`` (inside ``loop``) uses a name declared inside the loop other than
     ``err``, which the new check declares itself."""
-    if not (loop.start_byte <= block.start_byte and block.end_byte <= loop.end_byte):
+    if not contains(loop, block):
         return False
     declared = {
         text(ident)
