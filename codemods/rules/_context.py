@@ -111,7 +111,7 @@ def context_in_reach(package: Package, source: SourceFile, at: Node) -> str | No
     request's context from an Echo context or an *http.Request."""
     fallback = None
     seen: set[str] = set()
-    if _started_as_goroutine(at):
+    if started_as_goroutine(at):
         return None  # `go db.Exec(...)`: the request may be over before the query runs
     for name, ident in _visible_names(at):
         if name in seen or name == "_":
@@ -160,7 +160,8 @@ def _deadline_outside_loop(
     return False
 
 
-def _started_as_goroutine(call: Node) -> bool:
+def started_as_goroutine(call: Node) -> bool:
+    """``go f(...)``: the call runs in a goroutine of its own."""
     parent = parent_of(call)
     return parent is not None and parent.type == "go_statement"
 

@@ -38,8 +38,10 @@ from pathlib import PurePath
 
 from tree_sitter import Node
 
-from codemods.package import Package, call_parts
-from codemods.source import SourceFile, parent_of, text
+from codemods.package import FileFacts, Package, call_parts
+from codemods.rules._context import started_as_goroutine
+from codemods.rules._paths import loop_has_exit, loop_header
+from codemods.source import SourceFile, parent_of, text, walk_no_funcs
 
 _SETUP_NAME = re.compile(
     r"^(?:[Nn]ew|[Mm]ust|[Ss]etup|[Ii]nit(?:ialize)?|[Bb]ootstrap|[Cc]onnect"
@@ -147,44 +149,52 @@ def _index_file(
     edges: dict[str, set[str]],
     roots: set[str],
     called: set[str],
-    lifecycle: _Lifecycle | None = None,
+    lifecycle: _Lifecycle,
 ) -> None:
     decls = [n for n in source.root.named_children if n.type in _FUNC_DECLS]
     starts = [d.start_byte for d in decls]
     package = source.package_name
-    imports = _import_names(source)
-    lifecycle = lifecycle if lifecycle is not None else _Lifecycle()
+    imports = set(FileFacts(source).imports)
     for decl in decls:
         if _is_handler(decl) or _has_worker_loop(decl):
             roots.add(_decl_key(package, decl))
         if decl.type == "method_declaration" and _name(decl) in _LIFECYCLE_METHODS:
             lifecycle.methods.append((_receiver_name(decl), _name(decl), _decl_key(package, decl)))
-    root_literals = [lit for lit in source.nodes("func_literal") if _is_root_literal(lit)]
+    root_literals = {lit.id for lit in source.nodes("func_literal") if _is_root_literal(lit)}
     for call in source.nodes("call_expression"):
         callee = _callee_key(call.child_by_field_name("function"), package, imports)
         if not callee:
             continue
         called.add(callee)
-        if any(_inside(call, lit) for lit in root_literals):
+        if root_literals and _within(call, root_literals):
             roots.add(callee)
-        _, name, args = call_parts(call)
-        if _started_as_goroutine(call) and callee not in _LIFECYCLE_METHODS:
+        receiver, name, args = call_parts(call)
+        in_goroutine = started_as_goroutine(call)
+        if in_goroutine and callee not in _LIFECYCLE_METHODS:
             roots.add(callee)
-        elif _started_as_goroutine(call):
-            receiver, _, _ = call_parts(call)
-            if receiver is not None and receiver.type == "identifier":
-                lifecycle.started_by.append((text(receiver), callee))
-        if _started_as_goroutine(call) or _REGISTRATIONS.match(name):
+        elif in_goroutine and receiver is not None and receiver.type == "identifier":
+            lifecycle.started_by.append((text(receiver), callee))
+        if in_goroutine or _REGISTRATIONS.match(name):
             for arg in args.named_children if args is not None else ():
                 key = _callee_key(arg, package, imports)
                 if key:
                     roots.add(key)  # e.GET("/users", h.list): a method value
-        position = bisect_right(starts, call.start_byte) - 1
         if callee in _LIFECYCLE_METHODS:
             continue  # s.Run(), srv.Start(): every component has one; following them by name
             # would make the whole program serve
+        position = bisect_right(starts, call.start_byte) - 1
         if position >= 0 and call.end_byte <= decls[position].end_byte:
             edges.setdefault(_decl_key(package, decls[position]), set()).add(callee)
+
+
+def _within(node: Node, literal_ids: set[int]) -> bool:
+    """Whether one of the function literals ``literal_ids`` holds ``node``."""
+    current = parent_of(node)
+    while current is not None and current.type not in _FUNC_DECLS:
+        if current.id in literal_ids:
+            return True
+        current = parent_of(current)
+    return False
 
 
 def _decl_key(package: str, decl: Node) -> str:
@@ -217,35 +227,6 @@ def _callee_key(expr: Node | None, package: str, imports: set[str]) -> str:
     if operand is not None and operand.type == "identifier" and text(operand) in imports:
         return f"{text(operand)}.{field_name}"
     return field_name
-
-
-def _import_names(source: SourceFile) -> set[str]:
-    """The names the file's imports are used under (an alias, else the path's last part)."""
-    names = set()
-    for decl in source.root.named_children:
-        if decl.type != "import_declaration":
-            continue
-        for spec in _walk_specs(decl):
-            alias = spec.child_by_field_name("name")
-            path = text(spec.child_by_field_name("path")).strip('"`')
-            if alias is not None:
-                names.add(text(alias))
-                continue
-            parts = [p for p in path.split("/") if not re.fullmatch(r"v\d+", p)]
-            last = parts[-1] if parts else path
-            names.add(re.sub(r"^go-|[-.]go$", "", last).replace("-", ""))
-    return names
-
-
-def _walk_specs(decl: Node) -> list[Node]:
-    found, stack = [], [decl]
-    while stack:
-        node = stack.pop()
-        if node.type == "import_spec":
-            found.append(node)
-        else:
-            stack.extend(node.named_children)
-    return found
 
 
 def serves(
@@ -312,24 +293,9 @@ def _name(decl: Node) -> str:
     return text(decl.child_by_field_name("name"))
 
 
-def _last_name(expr: Node) -> str:
-    if expr.type == "selector_expression":
-        return text(expr.child_by_field_name("field"))
-    return text(expr)
-
-
-def _inside(node: Node, outer: Node) -> bool:
-    return outer.start_byte <= node.start_byte and node.end_byte <= outer.end_byte
-
-
 def _is_handler(func: Node) -> bool:
     params = func.child_by_field_name("parameters")
     return params is not None and bool(_HANDLER_PARAMS.search(text(params)))
-
-
-def _started_as_goroutine(call: Node) -> bool:
-    parent = parent_of(call)
-    return parent is not None and parent.type == "go_statement"
 
 
 def _is_root_literal(literal: Node) -> bool:
@@ -341,14 +307,14 @@ def _is_root_literal(literal: Node) -> bool:
     if parent is None:
         return False
     if parent.type == "call_expression" and parent.child_by_field_name("function") == literal:
-        return _started_as_goroutine(parent)
+        return started_as_goroutine(parent)
     if parent.type != "argument_list":
         return False
     call = parent_of(parent)
     if call is None or call.type != "call_expression":
         return False
     _, name, _ = call_parts(call)
-    return _started_as_goroutine(call) or bool(_REGISTRATIONS.match(name))
+    return started_as_goroutine(call) or bool(_REGISTRATIONS.match(name))
 
 
 def _handed_to_setup(literal: Node) -> bool:
@@ -365,50 +331,17 @@ def _has_worker_loop(decl: Node) -> bool:
     body = decl.child_by_field_name("body")
     if body is None:
         return False
-    return any(_is_worker_loop(loop) for loop in _loops(body))
-
-
-def _loops(body: Node) -> list[Node]:
-    """The for statements of a body, not entering function literals."""
-    found, stack = [], [body]
-    while stack:
-        node = stack.pop()
-        if node.type == "func_literal":
-            continue
-        if node.type == "for_statement":
-            found.append(node)
-        stack.extend(node.named_children)
-    return found
+    return any(n.type == "for_statement" and _is_worker_loop(n) for n in walk_no_funcs(body))
 
 
 def _is_worker_loop(loop: Node) -> bool:
     """``for { select { ... } }`` with no condition, or ``for range ticker.C`` /
     ``time.Tick(...)``: a loop that runs for as long as the service does (a retry loop with
     no select is not one)."""
-    clause = next(
-        (c for c in loop.named_children if c.type in ("for_clause", "range_clause")), None
-    )
-    has_condition = loop.child_by_field_name("condition") is not None or any(
-        c.type not in ("block", "for_clause", "range_clause", "comment")
-        for c in loop.named_children
-    )
-    if clause is None or clause.type == "for_clause":
-        endless = (
-            not has_condition if clause is None else clause.child_by_field_name("condition") is None
-        )
-        return endless and _selects(loop)
-    ranged = text(clause.child_by_field_name("right"))
-    return ranged.endswith(".C") or "Tick(" in ranged
-
-
-def _selects(loop: Node) -> bool:
-    """Whether the loop's body waits in a select (not counting function literals)."""
+    clause, _ = loop_header(loop)
+    if clause is not None and clause.type == "range_clause":
+        ranged = text(clause.child_by_field_name("right"))
+        return ranged.endswith(".C") or "Tick(" in ranged
     body = loop.child_by_field_name("body")
-    stack = [body] if body is not None else []
-    while stack:
-        node = stack.pop()
-        if node.type == "select_statement":
-            return True
-        if node.type != "func_literal":
-            stack.extend(node.named_children)
-    return False
+    waits = body is not None and any(n.type == "select_statement" for n in walk_no_funcs(body))
+    return not loop_has_exit(loop) and waits
