@@ -45,6 +45,12 @@ def expression_items(node: Node | None) -> list[Node]:
     return [node]
 
 
+def call_arguments(call: Node) -> list[Node]:
+    """The arguments of a call expression, comments left out."""
+    args = call.child_by_field_name("arguments")
+    return [a for a in args.named_children if a.type != "comment"] if args is not None else []
+
+
 def strip_parens(node: Node) -> Node:
     while node.type == "parenthesized_expression" and node.named_children:
         node = node.named_children[0]

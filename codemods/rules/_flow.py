@@ -17,6 +17,7 @@ from codemods.package import (
     Decl,
     FuncInfo,
     Package,
+    call_arguments,
     call_parts,
     expression_items,
     strip_parens,
@@ -152,8 +153,8 @@ def _leaves_on_error(stmt: Node, err_name: str) -> bool:
         operator = text(cond.child_by_field_name("operator"))
         return text(left) == err_name and operator == "==" and text(right) != "nil"
     if cond.type == "call_expression":
-        _, name, args = call_parts(cond)
-        items = [a for a in args.named_children if a.type != "comment"] if args else []
+        _, name, _ = call_parts(cond)
+        items = call_arguments(cond)
         return name == "Is" and bool(items) and text(items[0]) == err_name
     return False
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from tree_sitter import Node
 
 from codemods.model import Edit, Finding, Safety
+from codemods.package import call_arguments
 from codemods.rules import _context, _flow
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
 from codemods.source import SourceFile, text, walk
@@ -170,8 +171,7 @@ class QueryContext(Rule):
         query outlives the request that asked for it. Pass the context that is there."""
         if ctx.source.path.endswith("_test.go"):
             return None  # tests pick their contexts on purpose, and `go test -timeout` ends them
-        args = call.call.child_by_field_name("arguments")
-        items = [a for a in args.named_children if a.type != "comment"] if args else []
+        items = call_arguments(call.call)
         if not items or not _context.is_background(items[0], context_name):
             return None
         ctx_expr = _context.context_in_reach(ctx.package, ctx.source, call.call)

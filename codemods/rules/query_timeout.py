@@ -11,7 +11,7 @@ from tree_sitter import Node
 from codemods import dbapi
 from codemods.config import go_duration_expr
 from codemods.model import Edit, Finding, Safety
-from codemods.package import enclosing_function
+from codemods.package import call_arguments, enclosing_function
 from codemods.rules import _context, _flow, _lifetime
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
 from codemods.rules.query_context import context_call_edits
@@ -153,8 +153,7 @@ class QueryTimeout(Rule):
         holds one."""
         if not call.method.takes_context:
             return None
-        args = call.call.child_by_field_name("arguments")
-        items = [a for a in args.named_children if a.type != "comment"] if args else []
+        items = call_arguments(call.call)
         first = items[0] if items else None
         if first is None:
             return None

@@ -9,7 +9,7 @@ from tree_sitter import Node
 
 from codemods import dbapi
 from codemods.model import Finding, Safety
-from codemods.package import Package, call_parts, enclosing_function, strip_parens
+from codemods.package import Package, call_arguments, call_parts, enclosing_function, strip_parens
 from codemods.rules import _ending, _flow, _paths
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
 from codemods.source import SourceFile, parent_of, parent_type, text
@@ -350,11 +350,7 @@ def _context_cancelled_on_return(
 
 
 def _first_argument(call: Node) -> Node | None:
-    _, _, args = call_parts(call)
-    if args is None:
-        return None
-    arguments = [a for a in args.named_children if a.type != "comment"]
-    return arguments[0] if arguments else None
+    return next(iter(call_arguments(call)), None)
 
 
 def reusable_context(package: Package, source: SourceFile, node: Node) -> bool:

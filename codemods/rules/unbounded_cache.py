@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from codemods.model import Finding
-from codemods.package import Package, call_parts, expression_items, strip_parens, unwrap_type
+from codemods.package import (
+    Package,
+    call_arguments,
+    call_parts,
+    expression_items,
+    strip_parens,
+    unwrap_type,
+)
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
 from codemods.source import FUNCTION_TYPES, SourceFile, parent_of, parent_type, text, walk
 
@@ -313,8 +320,7 @@ def _type_of_value(spec: Node, ident: Node) -> Node | None:
         return value.child_by_field_name("type")
     if value.type == "call_expression":
         callee = text(value.child_by_field_name("function"))
-        args = value.child_by_field_name("arguments")
-        items = [a for a in args.named_children if a.type != "comment"] if args else []
+        items = call_arguments(value)
         if callee in ("make", "new") and items:
             return items[0]
     return None
@@ -486,8 +492,7 @@ def _appends_to_itself(statement: Node, use: Node) -> bool:
     call = strip_parens(right[0])
     if call.type != "call_expression" or text(call.child_by_field_name("function")) != "append":
         return False
-    args = call.child_by_field_name("arguments")
-    items = [a for a in args.named_children if a.type != "comment"] if args else []
+    items = call_arguments(call)
     return bool(items) and text(items[0]) == text(use)
 
 
@@ -532,8 +537,7 @@ def _in_init(node: Node, package: Package) -> bool:
 
 
 def _first_argument_varies(call: Node) -> bool:
-    args = call.child_by_field_name("arguments")
-    items = [a for a in args.named_children if a.type != "comment"] if args else []
+    items = call_arguments(call)
     return bool(items) and strip_parens(items[0]).type not in _LITERAL_KEYS
 
 
