@@ -217,35 +217,44 @@ def leading_comment_start(source: SourceFile, stmt: Node) -> int:
     return start
 
 
-def late_defer(deferred_calls: list[Node], anchor: Node) -> Node | None:
-    """A `defer x.Close()` (or Rollback, Release) statement later in the anchor's own block:
-    present, but an exit before it skips it."""
-    for call in deferred_calls:
-        stmt = parent_of(call)
-        if (
-            stmt is not None
+@dataclass(frozen=True)
+class MovedDefer:
+    """A `defer x.Close()` that an exit skips, moved up to right after the error check."""
+
+    statement: str  # the defer statement as written
+    tail: str  # the end of the finding's message
+    edits: list[Edit]
+
+
+def move_late_defer(
+    source: SourceFile, anchor: Node, deferred_calls: list[Node]
+) -> MovedDefer | None:
+    """A one-line `defer x.Close()` (or Rollback, Release) later in the anchor's own block,
+    present but skipped by an exit before it, with the edits that move it right after
+    ``anchor``; None when there is none, or it cannot be moved as it is."""
+    late = next(
+        (
+            stmt
+            for call in deferred_calls
+            if (stmt := parent_of(call)) is not None
             and stmt.type == "defer_statement"
             and parent_of(stmt) == parent_of(anchor)
             and stmt.start_byte > anchor.end_byte
-        ):
-            return stmt
-    return None
-
-
-def moved_defer(
-    source: SourceFile, anchor: Node, late: Node, statement: str
-) -> tuple[str, list[Edit]] | None:
-    """The message tail and the edits that move ``late`` (one line) up to right after
-    ``anchor``; None when it cannot be moved as it is."""
-    if source.line_of(late.start_byte) != source.line_of(late.end_byte):
+        ),
+        None,
+    )
+    if late is None or source.line_of(late.start_byte) != source.line_of(late.end_byte):
         return None
     removal = line_removal(source, late)
     if removal is None:
         return None
+    statement = text(late)
     line = source.position(late.start_byte)[0]
-    tail = f"it leaves before `{statement}` on line {line}; move that defer up, right after "
-    tail += "the error check"
-    return tail, [line_insert_after(source, anchor, [statement]), removal]
+    tail = (
+        f"it leaves before `{statement}` on line {line}; move that defer up, right after the "
+        "error check"
+    )
+    return MovedDefer(statement, tail, [line_insert_after(source, anchor, [statement]), removal])
 
 
 def line_removal(source: SourceFile, stmt: Node) -> Edit | None:

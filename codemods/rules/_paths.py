@@ -26,8 +26,24 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from codemods.package import Package
-from codemods.rules._ending import Endings, called, not_nil_name, statements, stops
-from codemods.rules._flow import called_on_the_spot
+from codemods.rules._ending import (
+    Endings,
+    called,
+    ended_on_every_path,
+    not_nil_name,
+    region_after,
+    statements,
+    stops,
+    success_branch,
+)
+from codemods.rules._flow import (
+    MovedDefer,
+    called_on_the_spot,
+    error_check,
+    is_err_check,
+    move_late_defer,
+    path_start,
+)
 from codemods.source import SourceFile, contains, parent_of, parent_type, text, walk
 
 _SWITCH_TYPES = ("expression_switch_statement", "type_switch_statement")
@@ -322,12 +338,41 @@ def leak_after(
     )
 
 
-def ending_leak(
-    package: Package, func: Node, anchor: Node, ends: Endings, *, after_check: bool
-) -> Exit | None:
-    """:func:`leak_after` for a transaction or a connection, with the calls that end it."""
-    calls = calls_with_ids(func, ends.inline | ends.deferred)
-    return leak_after(package, func, anchor, calls, after_check=after_check, name=ends.name)
+@dataclass(frozen=True)
+class EndingGap:
+    """Where a transaction or a connection is left open: its error check (the place for a
+    defer), the path that leaks, and a defer already there but too late."""
+
+    check: Node | None
+    has_check: bool
+    anchor: Node  # the error check, or the binding when there is none
+    success: list[Node] | None  # the statements under `if err == nil { ... }`, if so written
+    where: str  # "on the return at line 57"
+    move: MovedDefer | None
+
+
+def ending_gap(
+    package: Package, source: SourceFile, func: Node, stmt: Node, err_name: str, ends: Endings
+) -> EndingGap | None:
+    """The gap of the resource bound by ``stmt`` (``ends``: what ends it), or None when it is
+    ended on every path. Shared by tx-rollback and conn-close."""
+    check = error_check(stmt, err_name)
+    has_check = is_err_check(check, err_name)
+    anchor = check if has_check and check is not None else stmt
+    success = None if has_check else success_branch(check, err_name)
+    region = success if success is not None else region_after(anchor)
+    if ended_on_every_path(region, ends):
+        return None
+    where = "on every path"
+    if success is None:
+        start, after_check = path_start(stmt, anchor, has_check, err_name)
+        calls = calls_with_ids(func, ends.inline | ends.deferred)
+        leak = leak_after(package, func, start, calls, after_check=after_check, name=ends.name)
+        if leak is None:
+            return None  # ended on every path, explicitly
+        where = leak.describe(source)
+    move = move_late_defer(source, anchor, calls_with_ids(func, ends.deferred))
+    return EndingGap(check, has_check, anchor, success, where, move)
 
 
 def graph_of(func: Node, cache: dict[int, Graph] | None = None) -> Graph | None:

@@ -11,7 +11,7 @@ from codemods.model import Finding, Safety
 from codemods.package import enclosing_function
 from codemods.rules import _ending, _flow, _paths
 from codemods.rules.base import Invalid, Rule, RuleContext, Valid
-from codemods.source import parent_of, parent_type, text
+from codemods.source import parent_of, parent_type
 
 CONN_METHODS = frozenset({"Conn", "Connx", "Acquire", "SendBatch"})
 # Hijack takes a pgxpool connection out of the pool: whoever hijacked it owns it.
@@ -229,30 +229,18 @@ class ConnClose(Rule):
         ends = _ending.endings(package, source, decl, func, stmt, (close,))
         if ends.owned:
             return None
-        check = _flow.error_check(stmt, binding.err_name)
-        has_check = _flow.is_err_check(check, binding.err_name)
-        anchor = check if has_check and check is not None else stmt
-        success = None if has_check else _ending.success_branch(check, binding.err_name)
-        region = success if success is not None else _ending.region_after(anchor)
-        if _ending.ended_on_every_path(region, ends):
+        gap = _paths.ending_gap(package, source, func, stmt, binding.err_name, ends)
+        if gap is None:
             return None
-        leak = None
-        if success is None:
-            start, after_check = _flow.path_start(stmt, anchor, has_check, binding.err_name)
-            leak = _paths.ending_leak(package, func, start, ends, after_check=after_check)
-            if leak is None:
-                return None  # closed or released on every path, explicitly
-        where = leak.describe(source) if leak is not None else "on every path"
+        where = gap.where
         state = "pooled connection is not released" if pooled else "connection is not closed"
         if batch:
             state = "batch results (and their connection) are not closed"
         message = f"{state} {where}: add `defer {name}.{close}()`"
-        late = _flow.late_defer(_paths.calls_with_ids(func, ends.deferred), anchor)
-        moved = _flow.moved_defer(source, anchor, late, text(late)) if late else None
-        if moved is not None:
-            message = f"{state} {where}: {moved[0]}"
+        if gap.move is not None:
+            message = f"{state} {where}: {gap.move.tail}"
         problem = _ending.placement_problem(
-            binding.err_name, check, has_check, success, "connection"
+            binding.err_name, gap.check, gap.has_check, gap.success, "connection"
         )
         if problem is not None:
             return self.finding(ctx, call, message + problem)
@@ -263,10 +251,10 @@ class ConnClose(Rule):
                 f"{state} on every path: {close.lower()} {name} before the next "
                 f"iteration (a deferred {close} would wait for the function to return)",
             )
-        if moved is not None and late is not None:
-            fix = self.make_fix(f"Move `{text(late)}` up", moved[1])
+        if gap.move is not None:
+            fix = self.make_fix(f"Move `{gap.move.statement}` up", gap.move.edits)
             return self.finding(ctx, call, message, fix)
-        edit = _flow.line_insert_after(source, anchor, [f"defer {name}.{close}()"])
+        edit = _flow.line_insert_after(source, gap.anchor, [f"defer {name}.{close}()"])
         fix = self.make_fix(f"Add `defer {name}.{close}()`", [edit])
         return self.finding(ctx, call, message, fix)
 

@@ -361,12 +361,13 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
             return self._hardening(ctx, call, usage, harden)  # closed, or read to the end
         where = leak.describe(source) if leak is not None else "on every path"
         message = f"rows are not closed {where}: add `defer {rows_name}.Close()`"
-        late = _flow.late_defer(usage.deferred_closes, anchor) if reassigned is None else None
         moved = (
-            _flow.moved_defer(source, anchor, late, f"defer {rows_name}.Close()") if late else None
+            _flow.move_late_defer(source, anchor, usage.deferred_closes)
+            if reassigned is None
+            else None
         )
         if moved is not None:
-            message = f"rows are not closed {where}: {moved[0]}"
+            message = f"rows are not closed {where}: {moved.tail}"
         if reassigned is not None:
             line = source.position(reassigned.start_byte)[0]
             message = (
@@ -387,7 +388,7 @@ func open(ctx context.Context, db *sql.DB) (*sql.Rows, error) {
                 "next iteration (a deferred close would wait for the function to return)",
             )
         if moved is not None:
-            fix = self.make_fix(f"Move `defer {rows_name}.Close()` up", moved[1])
+            fix = self.make_fix(f"Move `{moved.statement}` up", moved.edits)
             return self.finding(ctx, call, message, fix)
         edit = _flow.line_insert_after(source, anchor, [f"defer {rows_name}.Close()"])
         fix = self.make_fix(f"Add `defer {rows_name}.Close()`", [edit])

@@ -264,20 +264,10 @@ func begin(ctx context.Context, db *sql.DB) (*sql.Tx, error) {
         ends = _ending.endings(package, source, decl, func, stmt, ENDING_METHODS)
         if ends.owned:
             return None
-        check = _flow.error_check(stmt, binding.err_name)
-        has_check = _flow.is_err_check(check, binding.err_name)
-        anchor = check if has_check and check is not None else stmt
-        success = None if has_check else _ending.success_branch(check, binding.err_name)
-        region = success if success is not None else _ending.region_after(anchor)
-        if _ending.ended_on_every_path(region, ends):
+        gap = _paths.ending_gap(package, source, func, stmt, binding.err_name, ends)
+        if gap is None:
             return None
-        leak = None
-        if success is None:
-            start, after_check = _flow.path_start(stmt, anchor, has_check, binding.err_name)
-            leak = _paths.ending_leak(package, func, start, ends, after_check=after_check)
-            if leak is None:
-                return None  # committed or rolled back on every path, explicitly
-        where = leak.describe(source) if leak is not None else "on every path"
+        where = gap.where
         results = package.call_results(call, source)
         pgx_style = bool(results) and results[0] == "pgx.Tx"
         if not pgx_style and _context_cancelled_on_return(package, source, call, func):
@@ -288,12 +278,10 @@ func begin(ctx context.Context, db *sql.DB) (*sql.Tx, error) {
         message = (
             f"transaction is neither committed nor rolled back {where}: add `defer {rollback}`"
         )
-        late = _flow.late_defer(_paths.calls_with_ids(func, ends.deferred), anchor)
-        moved = _flow.moved_defer(source, anchor, late, text(late)) if late else None
-        if moved is not None:
-            message = f"transaction is neither committed nor rolled back {where}: {moved[0]}"
+        if gap.move is not None:
+            message = f"transaction is neither committed nor rolled back {where}: {gap.move.tail}"
         problem = _ending.placement_problem(
-            binding.err_name, check, has_check, success, "transaction"
+            binding.err_name, gap.check, gap.has_check, gap.success, "transaction"
         )
         if problem is not None:
             return self.finding(ctx, call, message + problem)
@@ -315,10 +303,10 @@ func begin(ctx context.Context, db *sql.DB) (*sql.Tx, error) {
                 f"add `defer {name}.Rollback(ctx)` with the context given to {method} (leakfix "
                 f"cannot tell whether evaluating `{argument}` again is free of side effects)",
             )
-        if moved is not None and late is not None:
-            fix = self.make_fix(f"Move `{text(late)}` up", moved[1])
+        if gap.move is not None:
+            fix = self.make_fix(f"Move `{gap.move.statement}` up", gap.move.edits)
             return self.finding(ctx, call, message, fix)
-        edit = _flow.line_insert_after(source, anchor, [f"defer {rollback}"])
+        edit = _flow.line_insert_after(source, gap.anchor, [f"defer {rollback}"])
         fix = self.make_fix(f"Add `defer {rollback}`", [edit])
         return self.finding(ctx, call, message, fix)
 
