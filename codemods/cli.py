@@ -20,7 +20,7 @@ from codemods.config import load_options
 from codemods.discover import strip_ellipsis
 from codemods.docs import render_explain, safety_label
 from codemods.engine import RunResult
-from codemods.model import CATEGORIES, FileResult, Verification
+from codemods.model import FileResult, Verification
 from codemods.options import LeakfixError, Options
 from codemods.rules.base import Rule, all_rules
 from codemods.verify import find_go, verify_fixes
@@ -151,13 +151,6 @@ def _config_start(paths: list[str]) -> Path:
     return first if first.is_dir() else Path.cwd()
 
 
-def _check_rule_ids(options: Options) -> None:
-    known = sorted(rule.id for rule in all_rules())
-    for rule_id in (*options.select, *options.ignore):
-        if rule_id not in known and rule_id.upper() != "ALL" and rule_id not in CATEGORIES:
-            _fail(f"unknown rule id: {rule_id} (known: {', '.join(known)}; categories: hardening)")
-
-
 def _options(
     paths: list[str],
     select: list[str] | None,
@@ -180,7 +173,7 @@ def _options(
         max_file_size=max_file_size,
         timeout_scope=timeout_scope,
     )
-    _check_rule_ids(options)
+    engine.select_rules(options)  # an unknown rule id is a usage error, said before any work
     return options
 
 

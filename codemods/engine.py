@@ -53,7 +53,10 @@ def select_rules(options: Options) -> list[Rule]:
     known = {r.id for r in rules}
     for rule_id in (*options.select, *options.ignore):
         if rule_id not in known and rule_id.upper() != "ALL" and rule_id not in CATEGORIES:
-            raise LeakfixError(f"unknown rule id: {rule_id} (known: {', '.join(sorted(known))})")
+            raise LeakfixError(
+                f"unknown rule id: {rule_id} (known: {', '.join(sorted(known))}; "
+                f"categories: {', '.join(CATEGORIES)})"
+            )
     chosen = [r for r in options.select if r not in CATEGORIES]
     selected = {r.upper() for r in chosen}
     if chosen and "ALL" not in selected:
