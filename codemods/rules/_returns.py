@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from codemods.package import Package, unwrap_type
+from codemods.package import Package, expression_items, unwrap_type
 from codemods.source import SourceFile, text
 
 _NUMERIC = {
@@ -103,6 +103,12 @@ def error_return(package: Package, source: SourceFile, func: Node, err: str) -> 
             value = name  # a named result keeps what the function computed so far
         values.append(value)
     return "return " + ", ".join([*values, err])
+
+
+def returned_values(stmt: Node) -> list[Node]:
+    """The expressions a return statement returns, in order (none for a bare return)."""
+    values = [c for c in stmt.named_children if c.type != "comment"]
+    return expression_items(values[0]) if values else []
 
 
 def ends_function(block: Node) -> bool:

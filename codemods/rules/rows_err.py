@@ -285,10 +285,8 @@ class RowsErr(Rule):
 
 def _returned_next_calls(stmt: Node) -> list[Node]:
     """`rows.Next()` returned as a value: `return rows.Next(), nil`."""
-    values = [c for c in stmt.named_children if c.type != "comment"]
-    items = values[0].named_children if values and values[0].type == "expression_list" else values
     found = []
-    for item in items:
+    for item in _returns.returned_values(stmt):
         if item.type != "call_expression":
             continue
         receiver, name, args = call_parts(item)
@@ -427,10 +425,7 @@ def _returns_errors_raw(func: Node) -> bool:
             if last.type in ("continue_statement", "break_statement", "expression_statement"):
                 return False  # handled in place: returning would be harsher
             continue
-        values = [c for c in last.named_children if c.type != "comment"]
-        items = (
-            values[0].named_children if values and values[0].type == "expression_list" else values
-        )
+        items = _returns.returned_values(last)
         if items and text(items[-1]) != checked:
             return False
     return True
